@@ -1,0 +1,187 @@
+import { assign, cancel, raise, setup } from 'xstate';
+import type { Actor, CaseEvent, CaseInput, CaseSettings } from './case.js';
+import { eventTime } from './case.js';
+import {
+  afterReminder,
+  claimRole,
+  openRound,
+  pendingRoles,
+  recordDecision,
+  roundOutcome,
+  signingRole,
+  type ClaimPayload,
+  type RoundOutcome,
+  type RoundSpec,
+  type SignoffPayload,
+  type SignoffRound,
+} from './signoff.js';
+
+export interface CaseContext<TData> {
+  caseRef: string;
+  data: TData;
+  coordinator: Actor;
+  startedAt: string;
+  settings: CaseSettings;
+  rounds: Record<string, SignoffRound>;
+  outcome?: string;
+}
+
+export type SignoffEvent = CaseEvent<'signoff.submit', SignoffPayload>;
+export type ClaimEvent = CaseEvent<'signoff.claim', ClaimPayload>;
+/** Raised by a round's own timers, never sent from outside: the update validator knows no such event. */
+export type RoundTimerEvent = { type: 'round.remind' | 'round.escalate' | 'round.expire'; round: string; at?: string };
+
+/** The closed vocabulary of side effects: the interpreter runs each as an activity, and nothing else. */
+export interface EffectParams {
+  requestSignoff: { round: string; roles: string[] };
+  remind: { round: string; roles: string[] };
+  escalate: { round: string; pendingRoles: string[]; operators: string[] };
+  notify: { roles: string[] };
+}
+export type EffectType = keyof EffectParams;
+export const effectTypes: readonly EffectType[] = ['requestSignoff', 'remind', 'escalate', 'notify'];
+
+const noEffect = () => {};
+
+/** The base every pathway machine extends: its context, the sign-off round's actions and guards, the effects. */
+export function caseSetup<TData, TEvent extends CaseEvent>() {
+  type Context = CaseContext<TData>;
+  type Event = TEvent | SignoffEvent | ClaimEvent | RoundTimerEvent;
+  const round = (context: Context, id: string): SignoffRound => {
+    const found = context.rounds[id];
+    if (!found) throw new Error(`sign-off round ${id} is not open`);
+    return found;
+  };
+  const signoff = (event: Event) => event as SignoffEvent;
+
+  const base = setup({
+    types: {} as { context: Context; events: Event; input: CaseInput<TData> },
+    actions: {
+      requestSignoff: noEffect as (_: unknown, params: EffectParams['requestSignoff']) => void,
+      remind: noEffect as (_: unknown, params: EffectParams['remind']) => void,
+      escalate: noEffect as (_: unknown, params: EffectParams['escalate']) => void,
+      notify: noEffect as (_: unknown, params: EffectParams['notify']) => void,
+      openRound: assign(({ context, event }, params: { spec: RoundSpec }) => ({
+        rounds: { ...context.rounds, [params.spec.id]: openRound(params.spec, eventTime(event), context.settings.calendar) },
+      })),
+      recordSignoff: assign(({ context, event }, params: { round: string }) => {
+        const e = signoff(event);
+        return { rounds: { ...context.rounds, [params.round]: recordDecision(round(context, params.round), e.actor, e.payload, e.at) } };
+      }),
+      claimSignoff: assign(({ context, event }, params: { round: string }) => ({
+        rounds: { ...context.rounds, [params.round]: claimRole(round(context, params.round), (event as ClaimEvent).actor) },
+      })),
+      advanceReminder: assign(({ context }, params: { round: string }) => ({
+        rounds: { ...context.rounds, [params.round]: afterReminder(round(context, params.round), context.settings.calendar) },
+      })),
+      closeRound: assign(({ context, event }, params: { round: string }) => ({
+        rounds: { ...context.rounds, [params.round]: { ...round(context, params.round), closedAt: new Date(eventTime(event)).toISOString() } },
+      })),
+      markEscalated: assign(({ context }, params: { round: string }) => ({
+        rounds: { ...context.rounds, [params.round]: { ...round(context, params.round), escalated: true } },
+      })),
+      setOutcome: assign((_, params: { outcome: string }) => ({ outcome: params.outcome })),
+    },
+    guards: {
+      canSign: ({ context, event }, params: { round: string }) => {
+        const e = signoff(event);
+        const open = context.rounds[params.round];
+        return e.payload.round === params.round && !!open && signingRole(open, e.actor, e.payload) !== undefined;
+      },
+      signoffCloses: ({ context, event }, params: { round: string; outcome: RoundOutcome }) => {
+        const e = signoff(event);
+        const open = context.rounds[params.round];
+        if (e.payload.round !== params.round || !open || !signingRole(open, e.actor, e.payload)) return false;
+        return roundOutcome(recordDecision(open, e.actor, e.payload, e.at)) === params.outcome;
+      },
+      canClaim: ({ context, event }, params: { round: string }) => {
+        const e = event as ClaimEvent;
+        const open = context.rounds[params.round];
+        return e.payload.round === params.round && !!open && pendingRoles(open).includes(e.actor.role);
+      },
+      isRoundTimer: ({ event }, params: { round: string }) => (event as RoundTimerEvent).round === params.round,
+    },
+  });
+
+  /**
+   * The state config of one sign-off round: open it on entry, notify the evaluators, arm its reminder, escalation
+   * and deadline timers, record each decision, leave as soon as the quorum rule decides, and cancel the timers on exit.
+   */
+  function signoffRound(spec: RoundSpec, targets: RoundTargets) {
+    const id = spec.id;
+    const params = { round: id };
+    const dueIn =
+      (field: 'nextReminderAt' | 'escalateAt' | 'dueAt') =>
+      ({ context, event }: { context: Context; event: Event }) =>
+        Math.max(0, Date.parse(round(context, id)[field]) - eventTime(event));
+    const arm = (type: RoundTimerEvent['type'], timer: TimerName, due: 'nextReminderAt' | 'escalateAt' | 'dueAt') => {
+      const timerEvent: RoundTimerEvent = { type, round: id };
+      return raise<Context, Event, Event, undefined>(timerEvent, { id: timerId(id, timer), delay: dueIn(due) });
+    };
+    const closing = (outcome: RoundOutcome, target: string) => ({
+      guard: { type: 'signoffCloses' as const, params: { round: id, outcome } },
+      target,
+      actions: { type: 'recordSignoff' as const, params },
+    });
+    return {
+      entry: [
+        { type: 'openRound' as const, params: { spec } },
+        { type: 'requestSignoff' as const, params: { round: id, roles: [...spec.roles] } },
+        arm('round.remind', 'remind', 'nextReminderAt'),
+        arm('round.escalate', 'escalate', 'escalateAt'),
+        arm('round.expire', 'expire', 'dueAt'),
+      ],
+      exit: [
+        ...timerNames.map((timer) => cancel<Context, Event, undefined, Event>(timerId(id, timer))),
+        { type: 'closeRound' as const, params },
+      ],
+      on: {
+        'signoff.submit': [
+          closing('approved', targets.approved),
+          closing('changes-requested', targets.changesRequested ?? targets.rejected),
+          closing('rejected', targets.rejected),
+          { guard: { type: 'canSign' as const, params }, actions: { type: 'recordSignoff' as const, params } },
+        ],
+        'signoff.claim': { guard: { type: 'canClaim' as const, params }, actions: { type: 'claimSignoff' as const, params } },
+        'round.remind': {
+          guard: { type: 'isRoundTimer' as const, params },
+          actions: [
+            { type: 'remind' as const, params: ({ context }: { context: Context }) => ({ round: id, roles: pendingRoles(round(context, id)) }) },
+            { type: 'advanceReminder' as const, params },
+            arm('round.remind', 'remind', 'nextReminderAt'),
+          ],
+        },
+        'round.escalate': {
+          guard: { type: 'isRoundTimer' as const, params },
+          actions: [
+            {
+              type: 'escalate' as const,
+              params: ({ context }: { context: Context }) => ({
+                round: id,
+                pendingRoles: pendingRoles(round(context, id)),
+                operators: [context.coordinator.id],
+              }),
+            },
+            { type: 'markEscalated' as const, params },
+          ],
+        },
+        'round.expire': { guard: { type: 'isRoundTimer' as const, params }, target: targets.expired },
+      },
+    };
+  }
+
+  return Object.assign(base, { signoffRound });
+}
+
+export interface RoundTargets {
+  approved: string;
+  rejected: string;
+  /** Defaults to `rejected`'s target when the pathway has no separate way back. */
+  changesRequested?: string;
+  /** Where the case goes when the round's deadline passes with the outcome still open. */
+  expired: string;
+}
+
+const timerNames = ['remind', 'escalate', 'expire'] as const;
+type TimerName = (typeof timerNames)[number];
+const timerId = (round: string, timer: TimerName) => `round.${round}.${timer}`;

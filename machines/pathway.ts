@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import { claimPayloadSchema, signoffPayloadSchema } from './signoff.js';
+
+export interface EventDefinition {
+  /** Validates the payload in the API, the form and the update validator alike. */
+  schema: z.ZodType;
+  /** The roles that may send it at all; the chart's guards decide whether it is allowed now. */
+  roles: readonly string[];
+  label: string;
+}
+
+export interface PathwayDefinition {
+  kind: string;
+  version: string;
+  /** Italian, shown in lists and forms. */
+  title: string;
+  /** Case references read `${casePrefix}-YYYY-XXXXXX`. */
+  casePrefix: string;
+  startSchema: z.ZodObject;
+  /** Roles that may open a case of this pathway. */
+  startRoles: readonly string[];
+  /** Every role the pathway involves, with its Italian name. */
+  roles: Readonly<Record<string, string>>;
+  /** Organisations that co-own each case (joint controllers), kept as a search attribute. */
+  organisations: readonly string[];
+  events: Readonly<Record<string, EventDefinition>>;
+  /** Italian label of every state, keyed by its dotted path ("evaluation", "activation.shelter"). */
+  stateLabels: Readonly<Record<string, string>>;
+  machine: AnyStateMachine;
+}
+
+export const pathwayKey = (kind: string, version: string) => `${kind}@${version}`;
+
+/** The two events every sign-off round accepts, open to the given evaluator roles. */
+export function signoffEvents(roles: readonly string[]): Record<string, EventDefinition> {
+  return {
+    'signoff.submit': { schema: signoffPayloadSchema, roles, label: 'Firma della valutazione' },
+    'signoff.claim': { schema: claimPayloadSchema, roles, label: 'Presa in carico del compito' },
+  };
+}
+
+function statePaths(node: AnyStateNode, prefix: string[] = []): string[] {
+  return Object.values(node.states).flatMap((child: AnyStateNode) => {
+    const path = [...prefix, child.key];
+    return [path.join('.'), ...statePaths(child, path)];
+  });
+}
+
+function handledEventTypes(node: AnyStateNode): string[] {
+  return [...node.ownEvents, ...Object.values(node.states).flatMap((child: AnyStateNode) => handledEventTypes(child))];
+}
+
+const internalEvent = /^(xstate\.|round\.)/;
+
+/**
+ * Checks, when the module loads, what would otherwise fail months into a case: a state without an Italian label,
+ * an event the chart handles that nobody may send, an event declared but never handled.
+ */
+export function definePathway<T extends PathwayDefinition>(definition: T): T {
+  const where = pathwayKey(definition.kind, definition.version);
+  const unlabelled = statePaths(definition.machine.root).filter((path) => !(path in definition.stateLabels));
+  if (unlabelled.length) throw new Error(`${where}: states without an Italian label: ${unlabelled.join(', ')}`);
+  const handled = new Set(handledEventTypes(definition.machine.root).filter((type) => !internalEvent.test(type)));
+  const undeclared = [...handled].filter((type) => !(type in definition.events));
+  if (undeclared.length) throw new Error(`${where}: the chart handles events with no definition: ${undeclared.join(', ')}`);
+  const unhandled = Object.keys(definition.events).filter((type) => !handled.has(type));
+  if (unhandled.length) throw new Error(`${where}: events defined but handled by no state: ${unhandled.join(', ')}`);
+  const unknownRoles = Object.values(definition.events)
+    .flatMap((event) => event.roles)
+    .concat(definition.startRoles)
+    .filter((role) => !(role in definition.roles));
+  if (unknownRoles.length) throw new Error(`${where}: roles without a name: ${[...new Set(unknownRoles)].join(', ')}`);
+  return definition;
+}

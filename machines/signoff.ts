@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import { addWorkingDays, type WorkingCalendar } from './calendar.js';
+import type { Actor } from './case.js';
+
+/**
+ * A multidisciplinary sign-off round (UVM, équipe): several roles evaluate in parallel, each decides,
+ * a quorum rule closes the round as soon as its outcome is certain, and a reminder policy chases whoever is late.
+ * Everything here is pure data and functions; `machines/case-setup.ts` wires it into statecharts.
+ */
+
+export const signoffDecisions = ['approve', 'request-changes', 'reject'] as const;
+export const signoffDecisionSchema = z.enum(signoffDecisions);
+export type SignoffDecision = z.infer<typeof signoffDecisionSchema>;
+
+export const signoffDecisionLabels: Record<SignoffDecision, string> = {
+  approve: 'Approva',
+  'request-changes': 'Richiede modifiche',
+  reject: 'Respinge',
+};
+
+export const signoffPayloadSchema = z.object({
+  round: z.string().min(1),
+  decision: signoffDecisionSchema,
+  notes: z.string().trim().max(4000).optional(),
+  /** A substitute signing for an absent evaluator names the role signed for; the record keeps both. */
+  onBehalfOf: z.string().min(1).optional(),
+});
+export type SignoffPayload = z.infer<typeof signoffPayloadSchema>;
+
+export const claimPayloadSchema = z.object({ round: z.string().min(1) });
+export type ClaimPayload = z.infer<typeof claimPayloadSchema>;
+
+export const reminderPolicySchema = z
+  .object({
+    firstAfterWorkingDays: z.int().min(1),
+    repeatEveryWorkingDays: z.int().min(1),
+    escalateAfterWorkingDays: z.int().min(1),
+  })
+  .refine((p) => p.escalateAfterWorkingDays >= p.firstAfterWorkingDays, {
+    message: 'escalation cannot come before the first reminder',
+    path: ['escalateAfterWorkingDays'],
+  });
+export type ReminderPolicy = z.infer<typeof reminderPolicySchema>;
+
+export type Quorum = 'all' | { atLeast: number };
+export type RoundOutcome = 'approved' | 'changes-requested' | 'rejected';
+
+export interface RoundSpec {
+  id: string;
+  /** Italian, shown to evaluators. */
+  label: string;
+  roles: readonly string[];
+  quorum: Quorum;
+  deadlineWorkingDays: number;
+  reminders: ReminderPolicy;
+  /** role → roles that may sign in its place when it is absent. */
+  substitutes?: Readonly<Record<string, readonly string[]>>;
+  priority?: 'normal' | 'high';
+}
+
+export interface RecordedDecision {
+  decision: SignoffDecision;
+  notes?: string;
+  signedBy: string;
+  signedByRole: string;
+  /** Set when a substitute signed in place of the role's evaluator. */
+  substitute: boolean;
+  at: string;
+}
+
+export interface SignoffRound {
+  spec: RoundSpec;
+  openedAt: string;
+  dueAt: string;
+  nextReminderAt: string;
+  escalateAt: string;
+  escalated: boolean;
+  /** Set when the round's state is left, whatever the reason: its remaining roles are no longer pending. */
+  closedAt?: string;
+  decisions: Record<string, RecordedDecision>;
+  /** role → operator id of whoever claimed that role's task. */
+  assignees: Record<string, string>;
+}
+
+const iso = (epochMs: number) => new Date(epochMs).toISOString();
+
+export function openRound(spec: RoundSpec, now: number, calendar: WorkingCalendar): SignoffRound {
+  return {
+    spec,
+    openedAt: iso(now),
+    dueAt: iso(addWorkingDays(now, spec.deadlineWorkingDays, calendar)),
+    nextReminderAt: iso(addWorkingDays(now, spec.reminders.firstAfterWorkingDays, calendar)),
+    escalateAt: iso(addWorkingDays(now, spec.reminders.escalateAfterWorkingDays, calendar)),
+    escalated: false,
+    decisions: {},
+    assignees: {},
+  };
+}
+
+export function pendingRoles(round: SignoffRound): string[] {
+  return round.spec.roles.filter((role) => !(role in round.decisions));
+}
+
+function requiredApprovals(round: SignoffRound): number {
+  return round.spec.quorum === 'all' ? round.spec.roles.length : round.spec.quorum.atLeast;
+}
+
+/** The outcome once it is certain, or undefined while approval is still possible and not yet reached. */
+export function roundOutcome(round: SignoffRound): RoundOutcome | undefined {
+  const decisions = Object.values(round.decisions);
+  const approvals = decisions.filter((d) => d.decision === 'approve').length;
+  if (approvals >= requiredApprovals(round)) return 'approved';
+  if (approvals + pendingRoles(round).length >= requiredApprovals(round)) return undefined;
+  return decisions.some((d) => d.decision === 'reject') ? 'rejected' : 'changes-requested';
+}
+
+/** The role a sign-off counts for, or undefined when this actor may not sign it now. */
+export function signingRole(round: SignoffRound, actor: Actor, payload: SignoffPayload): string | undefined {
+  const role = payload.onBehalfOf ?? actor.role;
+  if (!pendingRoles(round).includes(role)) return undefined;
+  if (role === actor.role) return role;
+  return round.spec.substitutes?.[role]?.includes(actor.role) ? role : undefined;
+}
+
+export function recordDecision(round: SignoffRound, actor: Actor, payload: SignoffPayload, at: string): SignoffRound {
+  const role = signingRole(round, actor, payload);
+  if (!role) return round;
+  const decision: RecordedDecision = {
+    decision: payload.decision,
+    signedBy: actor.id,
+    signedByRole: actor.role,
+    substitute: role !== actor.role,
+    at,
+    ...(payload.notes ? { notes: payload.notes } : {}),
+  };
+  return { ...round, decisions: { ...round.decisions, [role]: decision } };
+}
+
+export function claimRole(round: SignoffRound, actor: Actor): SignoffRound {
+  if (!pendingRoles(round).includes(actor.role)) return round;
+  return { ...round, assignees: { ...round.assignees, [actor.role]: actor.id } };
+}
+
+export function afterReminder(round: SignoffRound, calendar: WorkingCalendar): SignoffRound {
+  const next = addWorkingDays(Date.parse(round.nextReminderAt), round.spec.reminders.repeatEveryWorkingDays, calendar);
+  return { ...round, nextReminderAt: iso(next) };
+}
+
+/** What an evaluator's task inbox shows for each role still to sign. */
+export interface PendingSignoff {
+  round: string;
+  roundLabel: string;
+  candidateRole: string;
+  assignee?: string;
+  dueAt: string;
+  followUpAt: string;
+  priority: 'normal' | 'high';
+}
+
+export function pendingSignoffs(round: SignoffRound): PendingSignoff[] {
+  if (round.closedAt) return [];
+  return pendingRoles(round).map((role) => ({
+    round: round.spec.id,
+    roundLabel: round.spec.label,
+    candidateRole: role,
+    ...(round.assignees[role] ? { assignee: round.assignees[role] } : {}),
+    dueAt: round.dueAt,
+    followUpAt: round.nextReminderAt,
+    priority: round.spec.priority ?? 'normal',
+  }));
+}

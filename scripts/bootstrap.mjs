@@ -1,0 +1,35 @@
+// Entry point of `npm start`, `npm test` and `npm run bench` on a fresh clone: it may only use Node itself,
+// because it is what installs the dependencies everything else needs.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const [command, ...args] = process.argv.slice(2);
+const entries = { start: 'scripts/start.ts', test: 'scripts/test.ts', bench: 'scripts/bench.ts' };
+if (!entries[command]) {
+  console.error(`usage: node scripts/bootstrap.mjs ${Object.keys(entries).join('|')}`);
+  process.exit(2);
+}
+
+function dependenciesAreCurrent() {
+  const installed = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  return existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs;
+}
+
+if (!dependenciesAreCurrent()) {
+  console.log('[setup] installing npm dependencies (npm ci)…');
+  const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (install.status !== 0) {
+    console.error('[setup] npm ci failed: see the output above');
+    process.exit(install.status ?? 1);
+  }
+}
+
+const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, entries[command]), ...args], {
+  cwd: root,
+  stdio: 'inherit',
+});
+process.exit(run.status ?? 1);

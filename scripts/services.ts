@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { searchAttributeDeclarations } from '../workflows/search-attributes.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === 'string') throw new Error('could not allocate a free port');
+  return address.port;
+}
+
+export async function isListening(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.setTimeout(1000);
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+    socket.connect(port, host);
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before listening on ${port}`);
+    if (await isListening(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what} did not listen on port ${port} within ${timeoutMs / 1000} s`);
+}
+
+export interface RunningService {
+  readonly child: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+function running(child: ChildProcess): RunningService {
+  return {
+    child,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface TemporalServerOptions {
+  cli: string;
+  port: number;
+  /** Omitted: no web UI (tests). */
+  uiPort?: number;
+  /** A SQLite file, so that cases survive a restart; omitted: in memory. */
+  dbFile?: string;
+  output?: 'inherit' | 'ignore';
+}
+
+export interface RunningTemporal extends RunningService {
+  readonly address: string;
+}
+
+export async function startTemporalServer(options: TemporalServerOptions): Promise<RunningTemporal> {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'error'];
+  args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
+  if (options.uiPort) args.push('--ui-port', String(options.uiPort));
+  else args.push('--headless');
+  if (options.dbFile) {
+    mkdirSync(dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  for (const declaration of searchAttributeDeclarations) args.push('--search-attribute', declaration);
+  const child = spawn(options.cli, args, { stdio: ['ignore', options.output ?? 'ignore', 'inherit'] });
+  await waitForPort(options.port, child, 'the Temporal dev server', 60_000);
+  return { ...running(child), address: `127.0.0.1:${options.port}` };
+}
+
+export interface MailSinkOptions {
+  smtpPort: number;
+  webPort: number;
+  /** Where received messages are kept: each sink its own, so that two never mix their inboxes. */
+  mailDirectory: string;
+}
+
+export interface RunningMailSink extends RunningService {
+  readonly smtpPort: number;
+  readonly webUrl: string;
+}
+
+/** maildev: a real SMTP server that keeps what it receives and shows it in a web inbox with a REST API. */
+export async function startMailSink(options: MailSinkOptions): Promise<RunningMailSink> {
+  const bin = join(root, 'node_modules', '.bin', 'maildev');
+  const args = ['--smtp', String(options.smtpPort), '--web', String(options.webPort), '--ip', '127.0.0.1', '--web-ip', '127.0.0.1', '--silent', '--mail-directory', options.mailDirectory];
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitForPort(options.smtpPort, child, 'the SMTP sink (maildev)', 30_000);
+  await waitForPort(options.webPort, child, 'the SMTP sink web inbox (maildev)', 30_000);
+  return { ...running(child), smtpPort: options.smtpPort, webUrl: `http://127.0.0.1:${options.webPort}` };
+}

@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { loadConfig } from '../worker/config.js';
+import { isListening, startMailSink, startTemporalServer, type RunningService } from './services.js';
+import { ensureTemporalCli } from './temporal-cli.js';
+
+/** The whole system on embedded defaults: Temporal with a SQLite file, an SMTP sink, the worker and the API. */
+const root = join(import.meta.dirname, '..');
+const ports = { temporal: 7233, temporalUi: 8233, smtp: 1025, inbox: 1080 };
+const config = loadConfig();
+
+const busy = [];
+for (const [name, port] of Object.entries({ ...ports, api: config.PORT })) {
+  if (await isListening(port)) busy.push(`${name} (${port})`);
+}
+if (busy.length) {
+  console.error(`[start] ports already in use: ${busy.join(', ')}. Is another "npm start" running? Stop it first.`);
+  process.exit(1);
+}
+
+const services: RunningService[] = [];
+let stopping = false;
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log('\n[start] stopping…');
+    for (const service of services.reverse()) await service.stop();
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+function startNode(name: string, entry: string): RunningService {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`, SMTP_HOST: '127.0.0.1', SMTP_PORT: String(ports.smtp) },
+  });
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`[start] the ${name} stopped (${signal ?? `exit code ${code}`}): stopping everything.`);
+    void stopAll(1);
+  });
+  return {
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
+try {
+  const cli = ensureTemporalCli();
+  console.log('[start] starting the Temporal dev server (data in data/temporal.db)…');
+  services.push(
+    await startTemporalServer({ cli, port: ports.temporal, uiPort: ports.temporalUi, dbFile: join(root, 'data', 'temporal.db') }),
+  );
+  console.log('[start] starting the SMTP sink (maildev)…');
+  services.push(await startMailSink({ smtpPort: ports.smtp, webPort: ports.inbox, mailDirectory: join(root, 'data', 'mail') }));
+  services.push(startNode('worker', 'worker/main.ts'));
+  services.push(startNode('API', 'api/main.ts'));
+  const deadline = Date.now() + 60_000;
+  while (!(await isListening(config.PORT)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+} catch (error) {
+  console.error(`[start] ${(error as Error).message}`);
+  await stopAll(1);
+}
+
+console.log(`
+Raccordo is running. Ctrl-C stops everything; cases are kept in data/ for the next start.
+
+  API and web app      http://localhost:${config.PORT}   (health: http://localhost:${config.PORT}/health)
+  Temporal UI          http://localhost:${ports.temporalUi}
+  Temporal gRPC        localhost:${ports.temporal}
+  E-mail inbox         http://localhost:${ports.inbox}   (SMTP on localhost:${ports.smtp})
+`);

@@ -1,0 +1,51 @@
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { freePort, startMailSink, startTemporalServer } from '../scripts/services.js';
+import { ensureTemporalCli } from '../scripts/temporal-cli.js';
+import { ensureTimeSkippingServer } from '../scripts/time-skipping-server.js';
+import { workflowsPath } from '../worker/worker.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalCli: string;
+    temporalAddress: string;
+    timeSkippingServer: string;
+    smtpPort: number;
+    mailWebUrl: string;
+    workflowBundlePath: string;
+  }
+}
+
+/**
+ * One real Temporal dev server (in memory), one real SMTP server, and the workflow code bundled once, shared by
+ * every test file; each file runs its own workers on its own task queues. Nothing here depends on `npm start`.
+ */
+export default async function setup(project: TestProject) {
+  const scratch = mkdtempSync(join(tmpdir(), 'raccordo-test-'));
+  const temporalCli = ensureTemporalCli();
+  const timeSkippingServer = ensureTimeSkippingServer();
+  const [temporal, mail, bundle] = await Promise.all([
+    freePort().then((port) => startTemporalServer({ cli: temporalCli, port })),
+    Promise.all([freePort(), freePort()]).then(([smtpPort, webPort]) =>
+      startMailSink({ smtpPort, webPort, mailDirectory: join(scratch, 'mail') }),
+    ),
+    bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } }),
+  ]);
+  const workflowBundlePath = join(scratch, 'workflow-bundle.js');
+  writeFileSync(workflowBundlePath, bundle.code);
+
+  project.provide('temporalCli', temporalCli);
+  project.provide('temporalAddress', temporal.address);
+  project.provide('timeSkippingServer', timeSkippingServer);
+  project.provide('smtpPort', mail.smtpPort);
+  project.provide('mailWebUrl', mail.webUrl);
+  project.provide('workflowBundlePath', workflowBundlePath);
+
+  return async () => {
+    await Promise.all([temporal.stop(), mail.stop()]);
+    rmSync(scratch, { recursive: true, force: true });
+  };
+}

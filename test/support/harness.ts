@@ -1,0 +1,150 @@
+import { Client, Connection } from '@temporalio/client';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { createCaseService, type CaseService } from '../../api/cases.js';
+import type { Actor } from '../../machines/case.js';
+import { searchAttributes } from '../../workflows/search-attributes.js';
+import { loadConfig, type Config } from '../../worker/config.js';
+import { createCaseWorker } from '../../worker/worker.js';
+
+// Before any connection exists: the SDK's runtime is a singleton, and its default logger floods test output.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(inject('smtpPort')),
+    PUBLIC_URL: 'http://raccordo.test',
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  });
+}
+
+export const actors = {
+  socialWorker: { id: 'social-worker', role: 'social-worker', organisation: 'municipality' },
+  physician: { id: 'physician', role: 'physician', organisation: 'health-authority' },
+  nurse: { id: 'nurse', role: 'nurse', organisation: 'health-authority' },
+  ward: { id: 'ward', role: 'ward', organisation: 'hospital' },
+} satisfies Record<string, Actor>;
+
+export const uniqueTaskQueue = (name: string) => `${name}-${randomUUID()}`;
+
+export interface CaseStack {
+  client: Client;
+  cases: CaseService;
+  taskQueue: string;
+  /** Stops the worker (gracefully) and closes the connections. */
+  stop(): Promise<void>;
+}
+
+async function runWorker(config: Config, connection: NativeConnection, taskQueue: string) {
+  const worker = await createCaseWorker({
+    config,
+    connection,
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const running = worker.run();
+  return async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  };
+}
+
+/** The real worker and client against the shared dev server, on a task queue of their own. */
+export async function startCaseStack(name: string, overrides: Record<string, string> = {}): Promise<CaseStack> {
+  const config = testConfig(overrides);
+  const taskQueue = uniqueTaskQueue(name);
+  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const stopWorker = await runWorker(config, nativeConnection, taskQueue);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection });
+  return {
+    client,
+    cases: createCaseService(client, taskQueue),
+    taskQueue,
+    async stop() {
+      await stopWorker();
+      await Promise.all([nativeConnection.close(), connection.close()]);
+    },
+  };
+}
+
+export interface TimeSkippingStack extends CaseStack {
+  env: TestWorkflowEnvironment;
+}
+
+/** The same worker against Temporal's Java time-skipping server: days of timers pass in seconds. */
+export async function startTimeSkippingStack(name: string): Promise<TimeSkippingStack> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: inject('timeSkippingServer') } },
+  });
+  // Like a real cluster, the test server must be told of custom search attributes before they are upserted.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(
+      Object.values(searchAttributes).map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
+    ),
+  });
+  const taskQueue = uniqueTaskQueue(name);
+  const stopWorker = await runWorker(testConfig(), env.nativeConnection, taskQueue);
+  return {
+    env,
+    client: env.client,
+    cases: createCaseService(env.client, taskQueue),
+    taskQueue,
+    async stop() {
+      await stopWorker();
+      await env.teardown();
+    },
+  };
+}
+
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export interface ReceivedMail {
+  id: string;
+  subject: string;
+  text: string;
+  html: string;
+  to: { address: string }[];
+  headers: Record<string, string>;
+  time: string;
+}
+
+/** The real SMTP sink's inbox, read through its REST API. */
+export const mailbox = {
+  async all(): Promise<ReceivedMail[]> {
+    const response = await fetch(`${inject('mailWebUrl')}/api/email`);
+    if (!response.ok) throw new Error(`maildev answered ${response.status}`);
+    return (await response.json()) as ReceivedMail[];
+  },
+  async forCase(caseRef: string): Promise<ReceivedMail[]> {
+    return (await this.all()).filter((mail) => mail.text.includes(caseRef));
+  },
+  /** Waits until the case has exactly `count` messages, then a little longer to catch any extra one. */
+  async expectCount(caseRef: string, count: number, timeoutMs = 20_000): Promise<ReceivedMail[]> {
+    await eventually(async () => (await this.forCase(caseRef)).length >= count, timeoutMs, `${count} e-mails for ${caseRef}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return this.forCase(caseRef);
+  },
+};
+
+export const recipients = (mails: ReceivedMail[]) => mails.flatMap((mail) => mail.to.map((to) => to.address)).sort();

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+    // Two cores: more workers only queue behind the Temporal server and the JVM.
+    maxWorkers: 2,
+    reporters: ['default', './test/support/closing-line-reporter.ts'],
+  },
+});

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** The one place where configuration enters: environment variables, parsed once, failing fast with the field at fault. */
+export const configSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('raccordo'),
+  SMTP_HOST: z.string().default('localhost'),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(1025),
+  SMTP_SECURE: z.stringbool().default(false),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  MAIL_FROM: z.string().default('Raccordo <noreply@raccordo.local>'),
+  PUBLIC_URL: z.url().default('http://localhost:3000'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Demo mode seeds one account per role; the embedded default, never production. */
+  RACCORDO_DEMO_MODE: z.stringbool().default(true),
+  RACCORDO_DEMO_PASSWORD: z.string().min(8).default('raccordo-demo'),
+  /** A JSON array of operators; required when demo mode is off. */
+  RACCORDO_DIRECTORY_FILE: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
+    throw new Error(`Invalid configuration:\n${problems}`);
+  }
+  return parsed.data;
+}

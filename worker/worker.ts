@@ -1,0 +1,58 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import nodemailer from 'nodemailer';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { z } from 'zod';
+import { createActivities } from '../activities/index.js';
+import { createDirectory, demoDirectory, operatorSchema, type Directory } from '../activities/directory.js';
+import type { Config } from './config.js';
+
+export const workflowsPath = createRequire(import.meta.url).resolve('../workflows/index.ts');
+
+export function createMailer(config: Config) {
+  return nodemailer.createTransport({
+    host: config.SMTP_HOST,
+    port: config.SMTP_PORT,
+    secure: config.SMTP_SECURE,
+    ...(config.SMTP_USER ? { auth: { user: config.SMTP_USER, pass: config.SMTP_PASSWORD ?? '' } } : {}),
+    // A stalled server must fail the attempt so that Temporal retries it, rather than hold the activity.
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
+}
+
+/** Demo mode seeds one operator per role; otherwise the directory is a JSON file of operators. */
+export function loadDirectory(config: Config): Directory {
+  if (config.RACCORDO_DIRECTORY_FILE) {
+    const operators = z.array(operatorSchema).parse(JSON.parse(readFileSync(config.RACCORDO_DIRECTORY_FILE, 'utf8')));
+    return createDirectory(operators);
+  }
+  if (config.RACCORDO_DEMO_MODE) return demoDirectory();
+  throw new Error('RACCORDO_DIRECTORY_FILE is required when demo mode is off');
+}
+
+export interface CaseWorkerOptions {
+  config: Config;
+  connection: NativeConnection;
+  directory?: Directory;
+  /** Tests bundle the workflow code once and share it; otherwise the worker bundles it at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  taskQueue?: string;
+}
+
+export async function createCaseWorker({ config, connection, directory, workflowBundle, taskQueue }: CaseWorkerOptions) {
+  const activities = createActivities({
+    mailer: createMailer(config),
+    directory: directory ?? loadDirectory(config),
+    mailFrom: config.MAIL_FROM,
+    publicUrl: config.PUBLIC_URL,
+  });
+  return Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+    activities,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+  });
+}

@@ -1,0 +1,360 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { initialTransition, transition, type AnyMachineSnapshot, type StateValue } from 'xstate';
+import type { z } from 'zod';
+import type { CaseActivities, NotificationRequest } from '../activities/index.js';
+import { effectTypes, type CaseContext, type EffectParams } from '../machines/case-setup.js';
+import type { PathwayDefinition } from '../machines/pathway.js';
+import { findPathway } from '../machines/registry.js';
+import { pendingSignoffs, type SignoffRound } from '../machines/signoff.js';
+import {
+  caseView,
+  rejection,
+  sendEvent,
+  type CaseStart,
+  type CaseView,
+  type EventRequest,
+  type FieldIssue,
+  type PendingEffect,
+  type PendingTimer,
+  type TimelineEntry,
+} from './messages.js';
+import { searchAttributes } from './search-attributes.js';
+
+const { sendNotification } = proxyActivities<CaseActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '1 minute',
+  // SMTP trouble must never fail a case: retry without limit, backing off to one attempt every ten minutes.
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+const internalEventLabels: Record<string, string> = {
+  'xstate.init': 'Apertura del caso',
+  'round.remind': 'Sollecito ai valutatori in ritardo',
+  'round.escalate': 'Segnalazione del ritardo al coordinatore',
+  'round.expire': 'Scadenza della valutazione',
+};
+
+const notificationTemplates: Record<keyof EffectParams, NotificationRequest['template']> = {
+  requestSignoff: 'new-task',
+  remind: 'reminder',
+  escalate: 'escalation',
+  notify: 'update',
+};
+
+export function leafPaths(value: StateValue, prefix = ''): string[] {
+  if (typeof value === 'string') return [prefix + value];
+  return Object.entries(value).flatMap(([key, child]) =>
+    child === undefined || (typeof child === 'object' && Object.keys(child).length === 0)
+      ? [prefix + key]
+      : leafPaths(child, `${prefix}${key}.`),
+  );
+}
+
+const topLevelState = (value: StateValue) => (typeof value === 'string' ? value : Object.keys(value).join(','));
+
+function fieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+}
+
+function reject(type: string, message: string, issues?: FieldIssue[]): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true, details: issues ? [issues] : [] });
+}
+
+/**
+ * Owns one case: the xstate snapshot, the durable timers that stand for the chart's delayed events, the timeline,
+ * and the queue of effects still to run. Every method is synchronous except `runEffects`, so that events from
+ * updates and timers are applied one at a time, in the order Temporal delivers them.
+ */
+class CaseEngine {
+  private snapshot: AnyMachineSnapshot;
+  private readonly timers = new Map<string, PendingTimer & { scope: CancellationScope }>();
+  private timeline: TimelineEntry[];
+  private effects: PendingEffect[];
+  private nextEffectSeq: number;
+  private readonly startedAt: string;
+  private lastSearchAttributes = '';
+
+  constructor(
+    private readonly pathway: PathwayDefinition,
+    private readonly start: CaseStart,
+  ) {
+    const carried = start.carried;
+    if (carried) {
+      const persisted = carried.persistedSnapshot as { value: StateValue; context: CaseContext<unknown> };
+      this.snapshot = pathway.machine.resolveState({ value: persisted.value, context: persisted.context });
+      this.startedAt = carried.startedAt;
+      this.timeline = carried.timeline;
+      this.effects = carried.effects;
+      this.nextEffectSeq = carried.nextEffectSeq;
+      for (const timer of carried.timers) this.arm(timer);
+    } else {
+      const parsed = pathway.startSchema.safeParse(start.data);
+      if (!parsed.success) reject(rejection.invalidPayload, 'I dati di apertura del caso non sono validi', fieldIssues(parsed.error));
+      this.startedAt = new Date().toISOString();
+      this.timeline = [];
+      this.effects = [];
+      this.nextEffectSeq = 1;
+      const [snapshot, actions] = initialTransition(pathway.machine, {
+        caseRef: start.caseRef,
+        data: parsed.data,
+        startedBy: start.startedBy,
+        startedAt: this.startedAt,
+        settings: start.settings,
+      });
+      this.snapshot = snapshot;
+      this.record({ type: 'xstate.init' }, start.startedBy, '', this.startedAt);
+      this.execute(actions);
+    }
+    this.publishSearchAttributes();
+  }
+
+  get done(): boolean {
+    return this.snapshot.status !== 'active';
+  }
+
+  get hasEffects(): boolean {
+    return this.effects.length > 0;
+  }
+
+  /** Runs in the update validator: nothing it rejects ever reaches the history. */
+  validate(request: EventRequest): void {
+    const definition = this.pathway.events[request.type];
+    if (!definition) reject(rejection.unknownEvent, `Evento sconosciuto: ${request.type}`);
+    const parsed = definition.schema.safeParse(request.payload);
+    if (!parsed.success) reject(rejection.invalidPayload, 'Dati dell’evento non validi', fieldIssues(parsed.error));
+    if (!definition.roles.includes(request.actor.role)) {
+      reject(rejection.roleNotAllowed, `Il ruolo ${request.actor.role} non può inviare l’evento ${request.type}`);
+    }
+    if (!this.snapshot.can(this.stamp(request, parsed.data))) {
+      reject(rejection.notAllowedNow, `L’evento ${request.type} non è ammesso nello stato attuale (${this.stateLabel()})`);
+    }
+  }
+
+  accept(request: EventRequest): CaseView {
+    const payload = this.pathway.events[request.type]!.schema.parse(request.payload);
+    this.apply(this.stamp(request, payload), request.actor);
+    return this.view(request.actor.role);
+  }
+
+  private stamp(request: EventRequest, payload: unknown) {
+    return { type: request.type, payload, actor: request.actor, at: new Date().toISOString() };
+  }
+
+  private apply(event: { type: string; at: string } & Record<string, unknown>, actor?: EventRequest['actor']): void {
+    const from = this.stateKey();
+    const [snapshot, actions] = transition(this.pathway.machine, this.snapshot, event as never);
+    this.snapshot = snapshot;
+    this.record(event, actor, from, event.at);
+    this.execute(actions);
+    this.publishSearchAttributes();
+  }
+
+  private record(event: { type: string }, actor: EventRequest['actor'] | undefined, from: string, at: string): void {
+    this.timeline.push({
+      at,
+      event: event.type,
+      label: this.pathway.events[event.type]?.label ?? internalEventLabels[event.type] ?? event.type,
+      ...(actor ? { actor: { id: actor.id, role: actor.role } } : {}),
+      from,
+      to: this.stateKey(),
+    });
+  }
+
+  private execute(actions: readonly { type: string; params?: unknown }[]): void {
+    // A timer raised and cancelled within one step (a state entered and left at once) never reaches the history.
+    const toArm = new Map<string, PendingTimer>();
+    for (const action of actions) {
+      const params = (action.params ?? {}) as Record<string, unknown>;
+      if (action.type === 'xstate.raise' && typeof params.delay === 'number') {
+        const id = params.id as string;
+        this.cancelTimer(id);
+        toArm.set(id, { id, event: params.event as PendingTimer['event'], dueAt: Date.now() + params.delay });
+      } else if (action.type === 'xstate.cancel') {
+        toArm.delete(params.sendId as string);
+        this.cancelTimer(params.sendId as string);
+      } else if ((effectTypes as readonly string[]).includes(action.type)) {
+        this.effects.push({ seq: this.nextEffectSeq++, type: action.type, params });
+      }
+    }
+    for (const timer of toArm.values()) this.arm(timer);
+  }
+
+  private arm(timer: PendingTimer): void {
+    const scope = new CancellationScope();
+    this.timers.set(timer.id, { ...timer, scope });
+    scope
+      .run(() => sleep(Math.max(0, timer.dueAt - Date.now())))
+      .then(
+        () => {
+          if (this.timers.get(timer.id)?.scope !== scope) return;
+          this.timers.delete(timer.id);
+          this.apply({ ...timer.event, at: new Date().toISOString() });
+        },
+        (error: unknown) => {
+          if (!isCancellation(error)) throw error;
+        },
+      );
+  }
+
+  private cancelTimer(id: string): void {
+    const timer = this.timers.get(id);
+    if (!timer) return;
+    this.timers.delete(id);
+    timer.scope.cancel();
+  }
+
+  /** Runs queued effects in order; an effect stays queued until its activity has completed. */
+  async runEffects(): Promise<void> {
+    while (this.effects.length > 0) {
+      const effect = this.effects[0]!;
+      await this.perform(effect);
+      this.effects.shift();
+    }
+  }
+
+  private async perform(effect: PendingEffect): Promise<void> {
+    const type = effect.type as keyof EffectParams;
+    const params = effect.params as { roles?: string[]; operators?: string[] };
+    await sendNotification({
+      caseRef: this.start.caseRef,
+      messageKey: `${this.start.caseRef}.${effect.seq}`,
+      template: notificationTemplates[type],
+      recipients: { roles: params.roles ?? [], operators: params.operators ?? [] },
+    });
+  }
+
+  private get context(): CaseContext<unknown> {
+    return this.snapshot.context as CaseContext<unknown>;
+  }
+
+  private stateKey(): string {
+    return topLevelState(this.snapshot.value);
+  }
+
+  private stateLabel(): string {
+    const key = this.stateKey();
+    return this.pathway.stateLabels[key] ?? key;
+  }
+
+  private openRounds(): SignoffRound[] {
+    return Object.values(this.context.rounds ?? {}).filter((round) => !round.closedAt);
+  }
+
+  private nextDeadline(): string | undefined {
+    return this.openRounds()
+      .map((round) => round.dueAt)
+      .sort()
+      .at(0);
+  }
+
+  private pendingRoles(): string[] {
+    return [...new Set(this.openRounds().flatMap((round) => pendingSignoffs(round).map((task) => task.candidateRole)))].sort();
+  }
+
+  /** Only kind, version, state, roles, deadline, organisations and reference: Temporal keeps these in plain text. */
+  private publishSearchAttributes(): void {
+    const deadline = this.nextDeadline();
+    const updates: SearchAttributeUpdatePair[] = [
+      { key: searchAttributes.kind, value: this.pathway.kind },
+      { key: searchAttributes.version, value: this.pathway.version },
+      { key: searchAttributes.caseRef, value: this.start.caseRef },
+      { key: searchAttributes.organisations, value: [...this.pathway.organisations] },
+      { key: searchAttributes.state, value: this.stateKey() },
+      { key: searchAttributes.pendingRoles, value: this.pendingRoles() },
+      { key: searchAttributes.nextDeadline, value: deadline ? new Date(deadline) : null },
+    ];
+    const fingerprint = JSON.stringify(updates.map((update) => update.value));
+    if (fingerprint === this.lastSearchAttributes) return;
+    this.lastSearchAttributes = fingerprint;
+    upsertSearchAttributes(updates);
+  }
+
+  private allowedEvents(role?: string) {
+    if (this.done) return [];
+    const handled = new Set(this.snapshot._nodes.flatMap((node) => node.ownEvents));
+    return Object.entries(this.pathway.events)
+      .filter(([type, definition]) => handled.has(type) && (!role || definition.roles.includes(role)))
+      .map(([type, definition]) => ({ type, label: definition.label }));
+  }
+
+  view(role?: string): CaseView {
+    const nextDeadline = this.nextDeadline();
+    return {
+      caseRef: this.start.caseRef,
+      kind: this.pathway.kind,
+      version: this.pathway.version,
+      title: this.pathway.title,
+      status: this.done ? 'done' : 'active',
+      state: this.stateKey(),
+      stateLabel: this.stateLabel(),
+      activeStates: leafPaths(this.snapshot.value).map((path) => ({ path, label: this.pathway.stateLabels[path] ?? path })),
+      allowedEvents: this.allowedEvents(role),
+      pendingSignoffs: this.openRounds().flatMap(pendingSignoffs),
+      rounds: Object.values(this.context.rounds ?? {}).map((round) => ({
+        id: round.spec.id,
+        label: round.spec.label,
+        openedAt: round.openedAt,
+        dueAt: round.dueAt,
+        ...(round.closedAt ? { closedAt: round.closedAt } : {}),
+        decisions: round.decisions,
+      })),
+      ...(nextDeadline ? { nextDeadline } : {}),
+      ...(this.context.outcome ? { outcome: this.context.outcome } : {}),
+      startedBy: this.context.coordinator,
+      startedAt: this.startedAt,
+      data: this.context.data,
+      timeline: this.timeline,
+    };
+  }
+
+  carry(): CaseStart['carried'] {
+    return {
+      persistedSnapshot: this.pathway.machine.getPersistedSnapshot(this.snapshot),
+      startedAt: this.startedAt,
+      timers: [...this.timers.values()].map(({ id, event, dueAt }) => ({ id, event, dueAt })),
+      timeline: this.timeline,
+      effects: this.effects,
+      nextEffectSeq: this.nextEffectSeq,
+    };
+  }
+}
+
+/** The one workflow that runs every pathway: the chart decides, this interprets it durably. */
+export async function caseWorkflow(start: CaseStart): Promise<CaseView> {
+  const pathway = findPathway(start.kind, start.version);
+  if (!pathway) throw ApplicationFailure.nonRetryable(`Percorso sconosciuto: ${start.kind}@${start.version}`, 'UnknownPathway');
+  const engine = new CaseEngine(pathway, start);
+  setHandler(sendEvent, (request) => engine.accept(request), { validator: (request) => engine.validate(request) });
+  setHandler(caseView, (options) => engine.view(options?.role));
+
+  const historyLimitReached = () =>
+    start.continueAsNewAfterEvents !== undefined
+      ? workflowInfo().historyLength >= start.continueAsNewAfterEvents
+      : workflowInfo().continueAsNewSuggested;
+
+  for (;;) {
+    await condition(() => engine.hasEffects || engine.done || historyLimitReached());
+    await engine.runEffects();
+    if (engine.done && !engine.hasEffects) break;
+    if (historyLimitReached() && !engine.hasEffects) {
+      await condition(allHandlersFinished);
+      if (engine.hasEffects) continue;
+      await continueAsNew<typeof caseWorkflow>({ ...start, carried: engine.carry() });
+    }
+  }
+  await condition(allHandlersFinished);
+  return engine.view();
+}
