@@ -8,6 +8,8 @@ import {
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { caseSettingsSchema, type Actor, type CaseSettings } from '../machines/case.js';
+import { valuesInForce, type PathwayParameters } from '../machines/parameters.js';
+import type { PathwayDefinition } from '../machines/pathway.js';
 import { currentPathway } from '../machines/registry.js';
 import { caseWorkflow } from '../workflows/case-workflow.js';
 import { caseView, rejection, sendEvent, type CaseStart, type CaseView, type FieldIssue } from '../workflows/messages.js';
@@ -68,7 +70,24 @@ export interface CaseService {
   view(caseRef: string, role?: string): Promise<CaseView>;
 }
 
-export function createCaseService(client: Client, taskQueue: string): CaseService {
+export interface CaseServiceOptions {
+  /** Effective-dated pathway values; the ones in force on the start day are pinned in each case. */
+  parameters?: PathwayParameters;
+}
+
+export function createCaseService(client: Client, taskQueue: string, options: CaseServiceOptions = {}): CaseService {
+  function parametersFor(pathway: PathwayDefinition, day: string): Record<string, unknown> {
+    if (!pathway.parametersSchema) return {};
+    const values = valuesInForce(options.parameters?.[pathway.kind] ?? [], day);
+    const parsed = pathway.parametersSchema.safeParse(values ?? {});
+    // A configuration fault, not the caller's: the message says what the administrator must fix.
+    if (!parsed.success) {
+      const problems = zodIssues(parsed.error).map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+      throw new Error(`parameters of ${pathway.kind} in force on ${day} are missing or invalid (${problems})`);
+    }
+    return parsed.data;
+  }
+
   /** Starts the case, or with an external key finds the one that key already started: true when this call created it. */
   async function startWorkflow(start: CaseStart, idempotent: boolean): Promise<boolean> {
     // The memo holds only a random token: it tells this start apart from an earlier one with the same key.
@@ -117,11 +136,15 @@ export function createCaseService(client: Client, taskQueue: string): CaseServic
       }
       const data = pathway.startSchema.safeParse(request.data);
       if (!data.success) throw new CaseError(400, 'InvalidPayload', 'I dati di apertura del caso non sono validi', zodIssues(data.error));
-      const settings = caseSettingsSchema.safeParse(request.settings ?? {});
+      const now = new Date();
+      const settings = caseSettingsSchema.safeParse({
+        ...request.settings,
+        parameters: parametersFor(pathway, now.toISOString().slice(0, 10)),
+      });
       if (!settings.success) throw new CaseError(400, 'InvalidSettings', 'Impostazioni del caso non valide', zodIssues(settings.error));
       const caseRef = request.externalKey
         ? externalReference(pathway.casePrefix, request.externalKey)
-        : randomReference(pathway.casePrefix, new Date());
+        : randomReference(pathway.casePrefix, now);
       const start: CaseStart = {
         caseRef,
         kind: pathway.kind,

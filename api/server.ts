@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { loadPathwayParameters } from '../worker/parameters.js';
 import type { Config } from '../worker/config.js';
 import { createMailer } from '../worker/worker.js';
 import { createCaseService, type CaseService } from './cases.js';
@@ -16,7 +17,10 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const mailer = createMailer(config);
-  const context: ApiContext = { config, connection, cases: createCaseService(client, config.TEMPORAL_TASK_QUEUE) };
+  const context: ApiContext = { config, connection, cases: createCaseService(client, config.TEMPORAL_TASK_QUEUE, {
+      parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR),
+    }),
+  };
 
   const app = Fastify({ logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL } });
   app.get('/health', async (_request, reply) => {

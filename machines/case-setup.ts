@@ -1,6 +1,7 @@
 import { assign, cancel, raise, setup } from 'xstate';
 import type { Actor, CaseEvent, CaseInput, CaseSettings } from './case.js';
 import { eventTime } from './case.js';
+import { resumeDeadline, startDeadline, suspendDeadline, type DeadlineClock, type DeadlineSpec } from './deadline.js';
 import {
   afterReminder,
   claimRole,
@@ -16,20 +17,35 @@ import {
   type SignoffRound,
 } from './signoff.js';
 
-export interface CaseContext<TData> {
+export interface CaseContext<TData, TParams = Record<string, unknown>> {
   caseRef: string;
   data: TData;
   coordinator: Actor;
   startedAt: string;
-  settings: CaseSettings;
+  settings: CaseSettings & { parameters: TParams };
   rounds: Record<string, SignoffRound>;
+  deadlines: Record<string, DeadlineClock>;
   outcome?: string;
+}
+
+/** The context every case starts with; a pathway adds nothing here, its own data lives in `data`. */
+export function caseContext<TData, TParams>(input: CaseInput<TData>): CaseContext<TData, TParams> {
+  return {
+    caseRef: input.caseRef,
+    data: input.data,
+    coordinator: input.startedBy,
+    startedAt: input.startedAt,
+    settings: input.settings as CaseSettings & { parameters: TParams },
+    rounds: {},
+    deadlines: {},
+  };
 }
 
 export type SignoffEvent = CaseEvent<'signoff.submit', SignoffPayload>;
 export type ClaimEvent = CaseEvent<'signoff.claim', ClaimPayload>;
 /** Raised by a round's own timers, never sent from outside: the update validator knows no such event. */
 export type RoundTimerEvent = { type: 'round.remind' | 'round.escalate' | 'round.expire'; round: string; at?: string };
+export type DeadlineTimerEvent = { type: 'deadline.expire'; deadline: string; at?: string };
 
 /** The closed vocabulary of side effects: the interpreter runs each as an activity, and nothing else. */
 export interface EffectParams {
@@ -44,15 +60,20 @@ export const effectTypes: readonly EffectType[] = ['requestSignoff', 'remind', '
 const noEffect = () => {};
 
 /** The base every pathway machine extends: its context, the sign-off round's actions and guards, the effects. */
-export function caseSetup<TData, TEvent extends CaseEvent>() {
-  type Context = CaseContext<TData>;
-  type Event = TEvent | SignoffEvent | ClaimEvent | RoundTimerEvent;
+export function caseSetup<TData, TEvent extends CaseEvent, TParams = Record<string, unknown>>() {
+  type Context = CaseContext<TData, TParams>;
+  type Event = TEvent | SignoffEvent | ClaimEvent | RoundTimerEvent | DeadlineTimerEvent;
   const round = (context: Context, id: string): SignoffRound => {
     const found = context.rounds[id];
     if (!found) throw new Error(`sign-off round ${id} is not open`);
     return found;
   };
   const signoff = (event: Event) => event as SignoffEvent;
+  const clock = (context: Context, id: string): DeadlineClock => {
+    const found = context.deadlines[id];
+    if (!found) throw new Error(`deadline ${id} was never started`);
+    return found;
+  };
 
   const base = setup({
     types: {} as { context: Context; events: Event; input: CaseInput<TData> },
@@ -81,6 +102,18 @@ export function caseSetup<TData, TEvent extends CaseEvent>() {
         rounds: { ...context.rounds, [params.round]: { ...round(context, params.round), escalated: true } },
       })),
       setOutcome: assign((_, params: { outcome: string }) => ({ outcome: params.outcome })),
+      startDeadline: assign(({ context, event }, params: { spec: DeadlineSpec }) => ({
+        deadlines: { ...context.deadlines, [params.spec.id]: startDeadline(params.spec, eventTime(event), context.settings.calendar) },
+      })),
+      suspendDeadline: assign(({ context, event }, params: { id: string }) => ({
+        deadlines: { ...context.deadlines, [params.id]: suspendDeadline(clock(context, params.id), eventTime(event), context.settings.calendar) },
+      })),
+      resumeDeadline: assign(({ context, event }, params: { id: string }) => ({
+        deadlines: { ...context.deadlines, [params.id]: resumeDeadline(clock(context, params.id), eventTime(event), context.settings.calendar) },
+      })),
+      stopDeadline: assign(({ context, event }, params: { id: string }) => ({
+        deadlines: { ...context.deadlines, [params.id]: { ...clock(context, params.id), stoppedAt: new Date(eventTime(event)).toISOString() } },
+      })),
     },
     guards: {
       canSign: ({ context, event }, params: { round: string }) => {
@@ -100,8 +133,29 @@ export function caseSetup<TData, TEvent extends CaseEvent>() {
         return e.payload.round === params.round && !!open && pendingRoles(open).includes(e.actor.role);
       },
       isRoundTimer: ({ event }, params: { round: string }) => (event as RoundTimerEvent).round === params.round,
+      isDeadline: ({ event }, params: { id: string }) => (event as DeadlineTimerEvent).deadline === params.id,
     },
   });
+
+  const armDeadline = (id: string) => {
+    const timerEvent: DeadlineTimerEvent = { type: 'deadline.expire', deadline: id };
+    return raise<Context, Event, Event, undefined>(timerEvent, {
+      id: deadlineTimerId(id),
+      delay: ({ context, event }) => Math.max(0, Date.parse(clock(context, id).dueAt) - eventTime(event)),
+    });
+  };
+  const disarmDeadline = (id: string) => cancel<Context, Event, undefined, Event>(deadlineTimerId(id));
+
+  /**
+   * Actions for a procedural deadline: spread them into a transition's or a state's actions. When it passes,
+   * the chart receives `deadline.expire`; guard its handler with `{ type: 'isDeadline', params: { id } }`.
+   */
+  const deadline = {
+    start: (spec: DeadlineSpec) => [{ type: 'startDeadline' as const, params: { spec } }, armDeadline(spec.id)],
+    suspend: (id: string) => [{ type: 'suspendDeadline' as const, params: { id } }, disarmDeadline(id)],
+    resume: (id: string) => [{ type: 'resumeDeadline' as const, params: { id } }, armDeadline(id)],
+    stop: (id: string) => [{ type: 'stopDeadline' as const, params: { id } }, disarmDeadline(id)],
+  };
 
   /**
    * The state config of one sign-off round: open it on entry, notify the evaluators, arm its reminder, escalation
@@ -170,7 +224,7 @@ export function caseSetup<TData, TEvent extends CaseEvent>() {
     };
   }
 
-  return Object.assign(base, { signoffRound });
+  return Object.assign(base, { signoffRound, deadline });
 }
 
 export interface RoundTargets {
@@ -185,3 +239,4 @@ export interface RoundTargets {
 const timerNames = ['remind', 'escalate', 'expire'] as const;
 type TimerName = (typeof timerNames)[number];
 const timerId = (round: string, timer: TimerName) => `round.${round}.${timer}`;
+const deadlineTimerId = (id: string) => `deadline.${id}`;

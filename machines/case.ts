@@ -15,6 +15,8 @@ export const systemActor: Actor = { id: 'raccordo', role: 'system', organisation
 /** Settings pinned when a case starts, so that a later change of configuration never alters an open case. */
 export const caseSettingsSchema = z.object({
   calendar: workingCalendarSchema.default({}),
+  /** The pathway's effective-dated values in force on the day the case started (see machines/parameters.ts). */
+  parameters: z.record(z.string(), z.unknown()).default({}),
 });
 export type CaseSettings = z.infer<typeof caseSettingsSchema>;
 

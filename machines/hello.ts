@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { eventTime, type CaseEvent } from './case.js';
-import { caseSetup } from './case-setup.js';
+import { caseContext, caseSetup } from './case-setup.js';
 import { definePathway, signoffEvents } from './pathway.js';
 
 /**
@@ -34,14 +34,7 @@ const pathway = base.extend({
 
 const machine = pathway.createMachine({
   id: 'hello',
-  context: ({ input }) => ({
-    caseRef: input.caseRef,
-    data: input.data,
-    coordinator: input.startedBy,
-    startedAt: input.startedAt,
-    settings: input.settings,
-    rounds: {},
-  }),
+  context: ({ input }) => caseContext(input),
   initial: 'scheduled',
   states: {
     scheduled: {

@@ -18,6 +18,8 @@ export interface PathwayDefinition {
   /** Case references read `${casePrefix}-YYYY-XXXXXX`. */
   casePrefix: string;
   startSchema: z.ZodObject;
+  /** The effective-dated values the chart reads from `context.settings.parameters`, validated when a case starts. */
+  parametersSchema?: z.ZodObject;
   /** Roles that may open a case of this pathway. */
   startRoles: readonly string[];
   /** Every role the pathway involves, with its Italian name. */
@@ -51,7 +53,7 @@ function handledEventTypes(node: AnyStateNode): string[] {
   return [...node.ownEvents, ...Object.values(node.states).flatMap((child: AnyStateNode) => handledEventTypes(child))];
 }
 
-const internalEvent = /^(xstate\.|round\.)/;
+const internalEvent = /^(xstate\.|round\.|deadline\.)/;
 
 /**
  * Checks, when the module loads, what would otherwise fail months into a case: a state without an Italian label,

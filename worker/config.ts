@@ -19,6 +19,8 @@ export const configSchema = z.object({
   RACCORDO_DEMO_PASSWORD: z.string().min(8).default('raccordo-demo'),
   /** A JSON array of operators; required when demo mode is off. */
   RACCORDO_DIRECTORY_FILE: z.string().optional(),
+  /** Effective-dated pathway values (amounts, thresholds, call windows, protocol assumptions): `<kind>.json` each. */
+  RACCORDO_PARAMETERS_DIR: z.string().default('config/parameters'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

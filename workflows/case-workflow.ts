@@ -18,6 +18,7 @@ import type { CaseActivities, NotificationRequest } from '../activities/index.js
 import { effectTypes, type CaseContext, type EffectParams } from '../machines/case-setup.js';
 import type { PathwayDefinition } from '../machines/pathway.js';
 import { findPathway } from '../machines/registry.js';
+import { isRunning } from '../machines/deadline.js';
 import { pendingSignoffs, type SignoffRound } from '../machines/signoff.js';
 import {
   caseView,
@@ -45,6 +46,7 @@ const internalEventLabels: Record<string, string> = {
   'round.remind': 'Sollecito ai valutatori in ritardo',
   'round.escalate': 'Segnalazione del ritardo al coordinatore',
   'round.expire': 'Scadenza della valutazione',
+  'deadline.expire': 'Termine scaduto',
 };
 
 const notificationTemplates: Record<keyof EffectParams, NotificationRequest['template']> = {
@@ -254,10 +256,8 @@ class CaseEngine {
   }
 
   private nextDeadline(): string | undefined {
-    return this.openRounds()
-      .map((round) => round.dueAt)
-      .sort()
-      .at(0);
+    const clocks = Object.values(this.context.deadlines ?? {}).filter(isRunning);
+    return [...this.openRounds().map((round) => round.dueAt), ...clocks.map((clock) => clock.dueAt)].sort().at(0);
   }
 
   private pendingRoles(): string[] {
@@ -311,6 +311,9 @@ class CaseEngine {
         ...(round.closedAt ? { closedAt: round.closedAt } : {}),
         decisions: round.decisions,
       })),
+      deadlines: Object.values(this.context.deadlines ?? {})
+        .filter((clock) => !clock.stoppedAt)
+        .map((clock) => ({ id: clock.spec.id, label: clock.spec.label, dueAt: clock.dueAt, suspended: !!clock.suspendedAt })),
       ...(nextDeadline ? { nextDeadline } : {}),
       ...(this.context.outcome ? { outcome: this.context.outcome } : {}),
       startedBy: this.context.coordinator,

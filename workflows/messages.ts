@@ -34,6 +34,8 @@ export interface CaseView {
   allowedEvents: { type: string; label: string }[];
   pendingSignoffs: PendingSignoff[];
   rounds: { id: string; label: string; openedAt: string; dueAt: string; closedAt?: string; decisions: Record<string, RecordedDecision> }[];
+  /** Procedural deadlines still running or suspended. */
+  deadlines: { id: string; label: string; dueAt: string; suspended: boolean }[];
   nextDeadline?: string;
   outcome?: string;
   startedBy: Actor;

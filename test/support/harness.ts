@@ -8,6 +8,7 @@ import { createCaseService, type CaseService } from '../../api/cases.js';
 import type { Actor } from '../../machines/case.js';
 import { searchAttributes } from '../../workflows/search-attributes.js';
 import { loadConfig, type Config } from '../../worker/config.js';
+import { loadPathwayParameters } from '../../worker/parameters.js';
 import { createCaseWorker } from '../../worker/worker.js';
 
 // Before any connection exists: the SDK's runtime is a singleton, and its default logger floods test output.
@@ -65,7 +66,7 @@ export async function startCaseStack(name: string, overrides: Record<string, str
   const client = new Client({ connection });
   return {
     client,
-    cases: createCaseService(client, taskQueue),
+    cases: createCaseService(client, taskQueue, { parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) }),
     taskQueue,
     async stop() {
       await stopWorker();
@@ -95,7 +96,7 @@ export async function startTimeSkippingStack(name: string): Promise<TimeSkipping
   return {
     env,
     client: env.client,
-    cases: createCaseService(env.client, taskQueue),
+    cases: createCaseService(env.client, taskQueue, { parameters: loadPathwayParameters(testConfig().RACCORDO_PARAMETERS_DIR) }),
     taskQueue,
     async stop() {
       await stopWorker();
