@@ -9,9 +9,17 @@ import { definePathway, signoffEvents } from './pathway.js';
  */
 
 const startSchema = z.object({
-  summary: z.string().trim().min(1, 'Indicare una sintesi della segnalazione').max(2000).meta({ sensitive: true }),
+  summary: z
+    .string()
+    .trim()
+    .min(1, 'Indicare una sintesi della segnalazione')
+    .max(2000)
+    .meta({ title: 'Sintesi della segnalazione', sensitive: 'personal' }),
   /** When the team meets: the round opens then, not at once. */
-  evaluationFrom: z.iso.datetime({ offset: true, error: 'Data e ora non valide' }).optional(),
+  evaluationFrom: z.iso
+    .datetime({ offset: true, error: 'Data e ora non valide' })
+    .optional()
+    .meta({ title: 'Data della valutazione congiunta' }),
 });
 export type HelloData = z.infer<typeof startSchema>;
 

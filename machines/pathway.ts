@@ -75,3 +75,21 @@ export function definePathway<T extends PathwayDefinition>(definition: T): T {
   if (unknownRoles.length) throw new Error(`${where}: roles without a name: ${[...new Set(unknownRoles)].join(', ')}`);
   return definition;
 }
+
+/** GDPR classes of a form field: personal (S), special category (art. 9, A9), criminal data (art. 10). */
+export type Sensitivity = 'personal' | 'special-category' | 'criminal';
+
+type JsonSchemaNode = { properties?: Record<string, JsonSchemaNode>; items?: JsonSchemaNode; sensitive?: Sensitivity; anyOf?: JsonSchemaNode[] };
+
+/** Dotted paths of the fields marked `.meta({ sensitive })`, for redaction, logs and forms ('children[].age'). */
+export function sensitiveFields(schema: z.ZodType): Record<string, Sensitivity> {
+  const found: Record<string, Sensitivity> = {};
+  const walk = (node: JsonSchemaNode, path: string) => {
+    if (node.sensitive && path) found[path] = node.sensitive;
+    for (const [key, child] of Object.entries(node.properties ?? {})) walk(child, path ? `${path}.${key}` : key);
+    if (node.items) walk(node.items, `${path}[]`);
+    for (const option of node.anyOf ?? []) walk(option, path);
+  };
+  walk(z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) as JsonSchemaNode, '');
+  return found;
+}
