@@ -1,0 +1,113 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { createCaseService } from '../api/cases.js';
+import { freePort, startTemporalServer, type RunningTemporal } from '../scripts/services.js';
+import type { caseWorkflow } from '../workflows/case-workflow.js';
+import { createCaseWorker } from '../worker/worker.js';
+import { actors, eventually, mailbox, recipients, testConfig, uniqueTaskQueue } from './support/harness.js';
+
+const root = join(import.meta.dirname, '..');
+const approve = { round: 'evaluation', decision: 'approve' };
+// Whole processes start here, each bundling the workflow code: generous on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 180_000 });
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+/** The production worker entry point, as its own process. */
+async function spawnWorker(taskQueue: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'worker/main.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(inject('smtpPort')),
+      PUBLIC_URL: 'http://raccordo.test',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  });
+  let output = '';
+  for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await eventually(async () => output.includes('RUNNING') || (child.exitCode !== null && Promise.reject(new Error(output))), 90_000, 'the worker process');
+  return child;
+}
+
+describe('a worker process killed in the middle of a case', () => {
+  it('is replaced by a new one that carries the case on: no event lost, no notification sent twice', async () => {
+    const taskQueue = uniqueTaskQueue('killed-worker');
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection });
+    const cases = createCaseService(client, taskQueue);
+
+    const first = await spawnWorker(taskQueue);
+    const { caseRef } = await cases.start({ kind: 'hello', data: { summary: 'Caso durante un guasto' }, actor: actors.socialWorker });
+    await cases.send(caseRef, 'signoff.submit', approve, actors.physician);
+    await mailbox.expectCount(caseRef, 2);
+
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+    // Sent while no worker runs: the update waits for one rather than being lost.
+    const pending = cases.send(caseRef, 'signoff.submit', approve, actors.socialWorker);
+    await spawnWorker(taskQueue);
+    expect(await pending).toMatchObject({ status: 'done', outcome: 'approved' });
+
+    const view = await client.workflow.getHandle<typeof caseWorkflow>(caseRef).result();
+    expect(view.timeline.map((entry) => entry.event)).toEqual(['xstate.init', 'signoff.submit', 'signoff.submit']);
+    const mails = await mailbox.expectCount(caseRef, 2);
+    expect(recipients(mails)).toEqual(['physician@demo.raccordo.local', 'social-worker@demo.raccordo.local']);
+  });
+});
+
+describe('the Temporal server killed and restarted on the same SQLite file', () => {
+  it('still fires the timers of open cases, which go on to completion', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'raccordo-restart-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const port = await freePort();
+    const serverOptions = { cli: inject('temporalCli'), port, dbFile: join(dir, 'temporal.db') };
+    let server: RunningTemporal = await startTemporalServer(serverOptions);
+    cleanups.push(() => server.stop());
+
+    const config = testConfig({ TEMPORAL_ADDRESS: server.address });
+    const taskQueue = uniqueTaskQueue('restart');
+    const native = await NativeConnection.connect({ address: server.address });
+    const worker = await createCaseWorker({ config, connection: native, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') } });
+    const running = worker.run();
+    cleanups.push(async () => {
+      worker.shutdown();
+      await running;
+      await native.close();
+    });
+    const connection = await Connection.connect({ address: server.address });
+    cleanups.push(() => connection.close());
+    const cases = createCaseService(new Client({ connection }), taskQueue);
+
+    const evaluationFrom = new Date(Date.now() + 12_000).toISOString();
+    const { caseRef } = await cases.start({ kind: 'hello', data: { summary: 'Caso durante un riavvio', evaluationFrom }, actor: actors.socialWorker });
+    expect((await cases.view(caseRef)).state).toBe('scheduled');
+
+    await server.stop('SIGKILL');
+    server = await startTemporalServer(serverOptions);
+
+    const mails = await mailbox.expectCount(caseRef, 2, 60_000);
+    expect(recipients(mails)).toEqual(['physician@demo.raccordo.local', 'social-worker@demo.raccordo.local']);
+    await cases.send(caseRef, 'signoff.submit', approve, actors.physician);
+    const done = await cases.send(caseRef, 'signoff.submit', approve, actors.socialWorker);
+    expect(done.outcome).toBe('approved');
+  });
+});

@@ -1,0 +1,140 @@
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { actors, eventually, startCaseStack, type CaseStack } from './support/harness.js';
+
+let stack: CaseStack;
+beforeAll(async () => {
+  stack = await startCaseStack('engine');
+});
+afterAll(() => stack?.stop());
+
+const approve = { round: 'evaluation', decision: 'approve' };
+const openCase = async (actor = actors.socialWorker, extra: Record<string, unknown> = {}) =>
+  (await stack.cases.start({ kind: 'hello', data: { summary: 'Caso di prova del motore' }, actor, ...extra })).caseRef;
+const historyLength = async (caseRef: string) => (await stack.client.workflow.getHandle(caseRef).fetchHistory()).events?.length ?? 0;
+
+/** The same query a coordinator would type, through the real Temporal CLI. */
+function cliList(query: string): string[] {
+  const run = spawnSync(inject('temporalCli'), ['workflow', 'list', '--address', inject('temporalAddress'), '--query', query, '--output', 'json'], {
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(run.stderr);
+  return (JSON.parse(run.stdout || '[]') as { execution: { workflowId: string } }[]).map((row) => row.execution.workflowId).sort();
+}
+
+describe('the update validator', () => {
+  it('rejects bad events with their reason and leaves no trace in the history', async () => {
+    const caseRef = await openCase();
+    await stack.cases.view(caseRef);
+    const before = await historyLength(caseRef);
+
+    await expect(stack.cases.send(caseRef, 'case.explode', {}, actors.socialWorker)).rejects.toMatchObject({
+      status: 400,
+      code: 'UnknownEvent',
+      message: 'Evento sconosciuto: case.explode',
+    });
+    await expect(stack.cases.send(caseRef, 'signoff.submit', { round: 'evaluation', decision: 'forse' }, actors.physician)).rejects.toMatchObject({
+      status: 400,
+      code: 'InvalidPayload',
+      issues: [expect.objectContaining({ path: 'decision' })],
+    });
+    await expect(stack.cases.send(caseRef, 'case.withdraw', { reason: 'non serve' }, actors.physician)).rejects.toMatchObject({
+      status: 403,
+      code: 'RoleNotAllowed',
+    });
+    // A nurse may sign only in place of the physician: on her own behalf she has nothing pending.
+    await expect(stack.cases.send(caseRef, 'signoff.submit', approve, actors.nurse)).rejects.toMatchObject({
+      status: 409,
+      code: 'NotAllowedNow',
+      message: expect.stringContaining('In valutazione'),
+    });
+    await expect(stack.cases.send(caseRef, 'case.withdraw', { reason: '' }, actors.socialWorker)).rejects.toMatchObject({
+      status: 400,
+      issues: [{ path: 'reason', message: 'Indicare il motivo' }],
+    });
+
+    expect(await historyLength(caseRef)).toBe(before);
+    await stack.cases.send(caseRef, 'signoff.submit', approve, actors.physician);
+    expect(await historyLength(caseRef)).toBeGreaterThan(before);
+  });
+
+  it('refuses an event on an unknown case with 404', async () => {
+    await expect(stack.cases.send('HLO-2026-NOCASE', 'signoff.submit', approve, actors.physician)).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('sign-off rounds', () => {
+  it('records a substitute signing for an absent evaluator, and the task inbox fields', async () => {
+    const caseRef = await openCase();
+    const claimed = await stack.cases.send(caseRef, 'signoff.claim', { round: 'evaluation' }, actors.socialWorker);
+    const task = claimed.pendingSignoffs.find((pending) => pending.candidateRole === 'social-worker');
+    expect(task).toMatchObject({ assignee: 'social-worker', roundLabel: 'Valutazione congiunta', priority: 'normal' });
+    expect(Date.parse(task!.followUpAt)).toBeLessThan(Date.parse(task!.dueAt));
+
+    const signed = await stack.cases.send(caseRef, 'signoff.submit', { ...approve, onBehalfOf: 'physician', notes: 'Medico assente' }, actors.nurse);
+    expect(signed.rounds[0]!.decisions.physician).toMatchObject({ signedBy: 'nurse', signedByRole: 'nurse', substitute: true, notes: 'Medico assente' });
+    expect(signed.pendingSignoffs.map((pending) => pending.candidateRole)).toEqual(['social-worker']);
+  });
+
+  it('closes the case as soon as one evaluator rejects', async () => {
+    const caseRef = await openCase();
+    const closed = await stack.cases.send(caseRef, 'signoff.submit', { round: 'evaluation', decision: 'reject', notes: 'Non di competenza' }, actors.physician);
+    expect(closed).toMatchObject({ status: 'done', state: 'closed', stateLabel: 'Chiuso', pendingSignoffs: [] });
+  });
+});
+
+describe('search attributes', () => {
+  it('let the CLI find cases by kind, state and pending role', async () => {
+    const waiting = await openCase();
+    const approved = await openCase();
+    await stack.cases.send(waiting, 'signoff.submit', approve, actors.physician);
+    await stack.cases.send(approved, 'signoff.submit', approve, actors.physician);
+    await stack.cases.send(approved, 'signoff.submit', approve, actors.socialWorker);
+    const mine = `CaseRef IN ('${waiting}', '${approved}')`;
+
+    await eventually(async () => cliList(`PathwayKind='hello' AND PathwayState='approved' AND ${mine}`).join() === approved, 20_000, 'visibility');
+    expect(cliList(`PathwayKind='hello' AND PathwayState='evaluation' AND ${mine}`)).toEqual([waiting]);
+    expect(cliList(`PendingRoles='social-worker' AND ${mine}`)).toEqual([waiting]);
+    expect(cliList(`PendingRoles='physician' AND ${mine}`)).toEqual([]);
+    expect(cliList(`NextDeadline > '2000-01-01T00:00:00Z' AND ${mine}`)).toEqual([waiting]);
+  });
+});
+
+describe('starts from external systems', () => {
+  it('open one case however many times the same signal arrives, even concurrently', async () => {
+    const externalKey = `ospedale-demo:encounter-${Date.now()}`;
+    const starts = await Promise.all(
+      Array.from({ length: 20 }, () => stack.cases.start({ kind: 'hello', data: { summary: 'Dimissione' }, actor: actors.socialWorker, externalKey })),
+    );
+    const refs = new Set(starts.map((start) => start.caseRef));
+    expect(refs.size).toBe(1);
+    expect(starts.filter((start) => start.created)).toHaveLength(1);
+    const [caseRef] = refs;
+    expect(caseRef).not.toContain('encounter');
+
+    await stack.cases.send(caseRef!, 'case.withdraw', { reason: 'Dimissione annullata' }, actors.socialWorker);
+    await stack.client.workflow.getHandle(caseRef!).result();
+    const again = await stack.cases.start({ kind: 'hello', data: { summary: 'Dimissione' }, actor: actors.socialWorker, externalKey });
+    expect(again).toEqual({ caseRef, created: false });
+    await eventually(async () => cliList(`CaseRef='${caseRef}'`).length === 1, 20_000, 'visibility');
+  });
+});
+
+describe('long cases', () => {
+  it('continue as new carrying state, decisions and timeline', async () => {
+    const caseRef = await openCase(actors.socialWorker, { continueAsNewAfterEvents: 20 });
+    const handle = stack.client.workflow.getHandle(caseRef);
+    const firstRun = (await handle.describe()).runId;
+    await stack.cases.send(caseRef, 'signoff.submit', approve, actors.physician);
+    for (let i = 0; i < 6; i++) await stack.cases.send(caseRef, 'signoff.claim', { round: 'evaluation' }, actors.socialWorker);
+    await eventually(async () => (await handle.describe()).runId !== firstRun, 20_000, 'continue-as-new');
+
+    const view = await stack.cases.view(caseRef);
+    expect(view.state).toBe('evaluation');
+    expect(view.rounds[0]!.decisions.physician).toMatchObject({ decision: 'approve' });
+    expect(view.timeline).toHaveLength(8);
+    const done = await stack.cases.send(caseRef, 'signoff.submit', approve, actors.socialWorker);
+    expect(done.outcome).toBe('approved');
+  });
+});
