@@ -1,0 +1,80 @@
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCaseService, type CaseService } from '../api/cases.js';
+import type { Actor } from '../machines/case.js';
+import { loadConfig } from '../worker/config.js';
+import { loadPathwayParameters } from '../worker/parameters.js';
+import { createCaseWorker } from '../worker/worker.js';
+import { freePort, startMailSink, startTemporalServer } from './services.js';
+import { ensureTemporalCli } from './temporal-cli.js';
+
+/**
+ * Records the histories that CI replays (test/replay.test.ts): real cases on a real server, one per path worth
+ * guarding. Run it when a pathway version is added: `npx tsx scripts/record-histories.ts`. Never re-record an
+ * existing version's histories to make a failing replay pass: that failure is the point.
+ */
+const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures', 'histories');
+const actor = (role: string, organisation = 'health-authority'): Actor => ({ id: role, role, organisation });
+const socialWorker = actor('social-worker', 'municipality');
+const approve = { round: 'evaluation', decision: 'approve' };
+
+type Scenario = (cases: CaseService) => Promise<string>;
+
+const scenarios: Record<string, Scenario> = {
+  'hello@1-approved-by-substitute': async (cases) => {
+    const { caseRef } = await cases.start({ kind: 'hello', data: { summary: 'Registrazione' }, actor: socialWorker });
+    await cases.send(caseRef, 'signoff.claim', { round: 'evaluation' }, socialWorker);
+    await cases.send(caseRef, 'signoff.submit', { ...approve, onBehalfOf: 'physician', notes: 'Sostituzione' }, actor('nurse'));
+    await cases.send(caseRef, 'signoff.submit', approve, socialWorker);
+    return caseRef;
+  },
+  'hello@1-withdrawn': async (cases) => {
+    const { caseRef } = await cases.start({ kind: 'hello', data: { summary: 'Registrazione' }, actor: socialWorker });
+    await cases.send(caseRef, 'case.withdraw', { reason: 'Trasferimento' }, socialWorker);
+    return caseRef;
+  },
+  'hello@1-scheduled-then-rejected': async (cases) => {
+    const evaluationFrom = new Date(Date.now() + 2000).toISOString();
+    const { caseRef } = await cases.start({ kind: 'hello', data: { summary: 'Registrazione', evaluationFrom }, actor: socialWorker });
+    while ((await cases.view(caseRef)).state === 'scheduled') await new Promise((resolve) => setTimeout(resolve, 250));
+    await cases.send(caseRef, 'signoff.submit', { round: 'evaluation', decision: 'reject' }, actor('physician'));
+    return caseRef;
+  },
+};
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const scratch = mkdtempSync(join(tmpdir(), 'raccordo-record-'));
+const cli = ensureTemporalCli();
+const temporal = await startTemporalServer({ cli, port: await freePort() });
+const mail = await startMailSink({ smtpPort: await freePort(), webPort: await freePort(), mailDirectory: scratch });
+const config = loadConfig({ TEMPORAL_ADDRESS: temporal.address, SMTP_HOST: '127.0.0.1', SMTP_PORT: String(mail.smtpPort), LOG_LEVEL: 'silent' });
+const native = await NativeConnection.connect({ address: temporal.address });
+const worker = await createCaseWorker({ config, connection: native });
+const connection = await Connection.connect({ address: temporal.address });
+const client = new Client({ connection });
+const cases = createCaseService(client, config.TEMPORAL_TASK_QUEUE, { parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) });
+
+try {
+  await worker.runUntil(async () => {
+    mkdirSync(fixtures, { recursive: true });
+    for (const [name, scenario] of Object.entries(scenarios)) {
+      const caseRef = await scenario(cases);
+      const handle = client.workflow.getHandle(caseRef);
+      await handle.result();
+      // The CLI's JSON is the format Temporal's UI exports and historyFromJSON reads.
+      const show = spawnSync(cli, ['workflow', 'show', '--address', temporal.address, '--workflow-id', caseRef, '--output', 'json'], { encoding: 'utf8' });
+      if (show.status !== 0) throw new Error(show.stderr);
+      writeFileSync(join(fixtures, `${name}.json`), show.stdout);
+      console.log(`[record] ${name}`);
+    }
+  });
+} finally {
+  await connection.close();
+  await native.close();
+  await Promise.all([temporal.stop(), mail.stop()]);
+  rmSync(scratch, { recursive: true, force: true });
+}
