@@ -20,10 +20,12 @@ function dependenciesAreCurrent() {
 }
 
 if (!dependenciesAreCurrent()) {
-  console.log('[setup] installing npm dependencies (npm ci)…');
-  const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  // Not `npm ci`: registries that serve only this platform's binaries leave the lock without the other platforms'
+  // optional packages, which `npm ci` refuses; `npm install` installs the same locked versions.
+  console.log('[setup] installing npm dependencies…');
+  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (install.status !== 0) {
-    console.error('[setup] npm ci failed: see the output above');
+    console.error('[setup] npm install failed: see the output above');
     process.exit(install.status ?? 1);
   }
 }
