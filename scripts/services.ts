@@ -108,3 +108,13 @@ export async function startMailSink(options: MailSinkOptions): Promise<RunningMa
   await waitForPort(options.webPort, child, 'the SMTP sink web inbox (maildev)', 30_000);
   return { ...running(child), smtpPort: options.smtpPort, webUrl: `http://127.0.0.1:${options.webPort}` };
 }
+
+/**
+ * Temporal's Java time-skipping test server on a port of ours. The SDK can start it too, but gives a JVM only five
+ * seconds to listen, which a loaded two-core machine does not always grant.
+ */
+export async function startTimeSkippingServer(executable: string, port: number): Promise<RunningTemporal> {
+  const child = spawn(executable, [String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitForPort(port, child, 'the time-skipping test server', 90_000);
+  return { ...running(child), address: `127.0.0.1:${port}` };
+}

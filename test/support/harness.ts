@@ -5,6 +5,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { createCaseService, type CaseService } from '../../api/cases.js';
+import { freePort, startTimeSkippingServer } from '../../scripts/services.js';
 import type { Actor } from '../../machines/case.js';
 import { searchAttributes } from '../../workflows/search-attributes.js';
 import { loadConfig, type Config } from '../../worker/config.js';
@@ -79,11 +80,22 @@ export interface TimeSkippingStack extends CaseStack {
   env: TestWorkflowEnvironment;
 }
 
+/**
+ * The SDK's own constructor of test environments, which can attach to a time-skipping server already running.
+ * It is private in the typings (SDK pinned at 1.24): the public path would start the JVM with a 5 s deadline.
+ */
+const attachTimeSkipping = (address: string) =>
+  (TestWorkflowEnvironment as unknown as { create(options: object): Promise<TestWorkflowEnvironment> }).create({
+    server: { type: 'existing' },
+    supportsTimeSkipping: true,
+    address,
+    namespace: 'default',
+  });
+
 /** The same worker against Temporal's Java time-skipping server: days of timers pass in seconds. */
 export async function startTimeSkippingStack(name: string): Promise<TimeSkippingStack> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: inject('timeSkippingServer') } },
-  });
+  const server = await startTimeSkippingServer(inject('timeSkippingServer'), await freePort());
+  const env = await attachTimeSkipping(server.address);
   // Like a real cluster, the test server must be told of custom search attributes before they are upserted.
   await env.connection.operatorService.addSearchAttributes({
     namespace: 'default',
@@ -101,6 +113,7 @@ export async function startTimeSkippingStack(name: string): Promise<TimeSkipping
     async stop() {
       await stopWorker();
       await env.teardown();
+      await server.stop();
     },
   };
 }
