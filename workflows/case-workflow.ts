@@ -26,6 +26,7 @@ import {
   sendEvent,
   type CaseStart,
   type CaseView,
+  type DeliveryAlert,
   type EventRequest,
   type FieldIssue,
   type PendingEffect,
@@ -47,6 +48,11 @@ const internalEventLabels: Record<string, string> = {
   'round.escalate': 'Segnalazione del ritardo al coordinatore',
   'round.expire': 'Scadenza della valutazione',
   'deadline.expire': 'Termine scaduto',
+};
+
+const alertLabels: Record<DeliveryAlert['kind'], string> = {
+  undeliverable: 'Notifica non recapitabile: indirizzo rifiutato',
+  unstaffed: 'Notifica senza destinatari: nessun operatore con il ruolo',
 };
 
 const notificationTemplates: Record<keyof EffectParams, NotificationRequest['template']> = {
@@ -84,6 +90,7 @@ class CaseEngine {
   private snapshot: AnyMachineSnapshot;
   private readonly timers = new Map<string, PendingTimer & { scope: CancellationScope }>();
   private timeline: TimelineEntry[];
+  private alerts: DeliveryAlert[];
   private effects: PendingEffect[];
   private nextEffectSeq: number;
   private readonly startedAt: string;
@@ -99,6 +106,7 @@ class CaseEngine {
       this.snapshot = pathway.machine.resolveState({ value: persisted.value, context: persisted.context });
       this.startedAt = carried.startedAt;
       this.timeline = carried.timeline;
+      this.alerts = carried.alerts;
       this.effects = carried.effects;
       this.nextEffectSeq = carried.nextEffectSeq;
       for (const timer of carried.timers) this.arm(timer);
@@ -107,6 +115,7 @@ class CaseEngine {
       if (!parsed.success) reject(rejection.invalidPayload, 'I dati di apertura del caso non sono validi', fieldIssues(parsed.error));
       this.startedAt = new Date().toISOString();
       this.timeline = [];
+      this.alerts = [];
       this.effects = [];
       this.nextEffectSeq = 1;
       const [snapshot, actions] = initialTransition(pathway.machine, {
@@ -230,12 +239,22 @@ class CaseEngine {
   private async perform(effect: PendingEffect): Promise<void> {
     const type = effect.type as keyof EffectParams;
     const params = effect.params as { roles?: string[]; operators?: string[] };
-    await sendNotification({
+    const result = await sendNotification({
       caseRef: this.start.caseRef,
       messageKey: `${this.start.caseRef}.${effect.seq}`,
       template: notificationTemplates[type],
       recipients: { roles: params.roles ?? [], operators: params.operators ?? [] },
     });
+    const at = new Date().toISOString();
+    if (result.undeliverable.length) this.alert({ at, kind: 'undeliverable', operators: result.undeliverable });
+    if (result.unstaffedRoles.length) this.alert({ at, kind: 'unstaffed', roles: result.unstaffedRoles });
+  }
+
+  /** A notification that reached nobody must not go unnoticed: the coordinator sees it on the case. */
+  private alert(alert: DeliveryAlert): void {
+    this.alerts.push(alert);
+    const state = this.stateKey();
+    this.timeline.push({ at: alert.at, event: `notification.${alert.kind}`, label: alertLabels[alert.kind], from: state, to: state });
   }
 
   private get context(): CaseContext<unknown> {
@@ -320,6 +339,7 @@ class CaseEngine {
       startedAt: this.startedAt,
       data: this.context.data,
       timeline: this.timeline,
+      alerts: this.alerts,
     };
   }
 
@@ -329,6 +349,7 @@ class CaseEngine {
       startedAt: this.startedAt,
       timers: [...this.timers.values()].map(({ id, event, dueAt }) => ({ id, event, dueAt })),
       timeline: this.timeline,
+      alerts: this.alerts,
       effects: this.effects,
       nextEffectSeq: this.nextEffectSeq,
     };

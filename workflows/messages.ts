@@ -20,6 +20,14 @@ export interface TimelineEntry {
   to: string;
 }
 
+/** A notification that reached nobody: an address refused for good, or a role nobody holds. */
+export interface DeliveryAlert {
+  at: string;
+  kind: 'undeliverable' | 'unstaffed';
+  operators?: string[];
+  roles?: string[];
+}
+
 export interface CaseView {
   caseRef: string;
   kind: string;
@@ -42,6 +50,7 @@ export interface CaseView {
   startedAt: string;
   data: unknown;
   timeline: TimelineEntry[];
+  alerts: DeliveryAlert[];
 }
 
 export interface CaseStart {
@@ -75,6 +84,7 @@ export interface CarriedState {
   startedAt: string;
   timers: PendingTimer[];
   timeline: TimelineEntry[];
+  alerts: DeliveryAlert[];
   effects: PendingEffect[];
   nextEffectSeq: number;
 }
