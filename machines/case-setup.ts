@@ -15,6 +15,7 @@ import {
   type RoundSpec,
   type SignoffPayload,
   type SignoffRound,
+  withConfiguredTimings,
 } from './signoff.js';
 
 export interface CaseContext<TData, TParams = Record<string, unknown>> {
@@ -83,7 +84,10 @@ export function caseSetup<TData, TEvent extends CaseEvent, TParams = Record<stri
       escalate: noEffect as (_: unknown, params: EffectParams['escalate']) => void,
       notify: noEffect as (_: unknown, params: EffectParams['notify']) => void,
       openRound: assign(({ context, event }, params: { spec: RoundSpec }) => ({
-        rounds: { ...context.rounds, [params.spec.id]: openRound(params.spec, eventTime(event), context.settings.calendar) },
+        rounds: {
+          ...context.rounds,
+          [params.spec.id]: openRound(withConfiguredTimings(params.spec, context.settings.parameters), eventTime(event), context.settings.calendar),
+        },
       })),
       recordSignoff: assign(({ context, event }, params: { round: string }) => {
         const e = signoff(event);

@@ -42,6 +42,19 @@ export const reminderPolicySchema = z
   });
 export type ReminderPolicy = z.infer<typeof reminderPolicySchema>;
 
+/**
+ * A round's timings are protocol assumptions: a pathway's parameters may set them per round under `rounds`,
+ * overriding what the chart declares (merge `roundParametersSchema.shape` into the pathway's parametersSchema).
+ */
+export const roundTimingsSchema = z.object({ deadlineWorkingDays: z.int().min(1), reminders: reminderPolicySchema }).partial();
+export type RoundTimings = z.infer<typeof roundTimingsSchema>;
+export const roundParametersSchema = z.object({ rounds: z.record(z.string(), roundTimingsSchema).optional() });
+
+export function withConfiguredTimings(spec: RoundSpec, parameters: unknown): RoundSpec {
+  const configured = (parameters as { rounds?: Record<string, RoundTimings> } | undefined)?.rounds?.[spec.id];
+  return configured ? { ...spec, ...configured } : spec;
+}
+
 export type Quorum = 'all' | { atLeast: number };
 export type RoundOutcome = 'approved' | 'changes-requested' | 'rejected';
 

@@ -71,6 +71,11 @@ export function leafPaths(value: StateValue, prefix = ''): string[] {
   );
 }
 
+/** Every active state with its ancestors, dotted: what a dashboard may filter on at any depth. */
+export function activePaths(value: StateValue): string[] {
+  return [...new Set(leafPaths(value).flatMap((leaf) => leaf.split('.').map((_, i, parts) => parts.slice(0, i + 1).join('.'))))].sort();
+}
+
 const topLevelState = (value: StateValue) => (typeof value === 'string' ? value : Object.keys(value).join(','));
 
 function fieldIssues(error: z.ZodError): FieldIssue[] {
@@ -291,7 +296,7 @@ class CaseEngine {
       { key: searchAttributes.version, value: this.pathway.version },
       { key: searchAttributes.caseRef, value: this.start.caseRef },
       { key: searchAttributes.organisations, value: [...this.pathway.organisations] },
-      { key: searchAttributes.state, value: this.stateKey() },
+      { key: searchAttributes.state, value: activePaths(this.snapshot.value) },
       { key: searchAttributes.pendingRoles, value: this.pendingRoles() },
       { key: searchAttributes.nextDeadline, value: deadline ? new Date(deadline) : null },
     ];

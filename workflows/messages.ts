@@ -34,7 +34,7 @@ export interface CaseView {
   version: string;
   title: string;
   status: 'active' | 'done';
-  /** The top-level state, as kept in the PathwayState search attribute. */
+  /** The top-level state. */
   state: string;
   stateLabel: string;
   /** Every active leaf state, dotted, with its label. */

@@ -9,7 +9,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const searchAttributes = {
   kind: defineSearchAttributeKey('PathwayKind', SearchAttributeType.KEYWORD),
   version: defineSearchAttributeKey('PathwayVersion', SearchAttributeType.KEYWORD),
-  state: defineSearchAttributeKey('PathwayState', SearchAttributeType.KEYWORD),
+  /** Every active state, dotted from the top: `PathwayState='inHospital'` and `…='inHospital.placementSearch'` both match. */
+  state: defineSearchAttributeKey('PathwayState', SearchAttributeType.KEYWORD_LIST),
   pendingRoles: defineSearchAttributeKey('PendingRoles', SearchAttributeType.KEYWORD_LIST),
   nextDeadline: defineSearchAttributeKey('NextDeadline', SearchAttributeType.DATETIME),
   organisations: defineSearchAttributeKey('Organisations', SearchAttributeType.KEYWORD_LIST),
