@@ -4,6 +4,7 @@ import { eventTime } from './case.js';
 import { resumeDeadline, startDeadline, suspendDeadline, type DeadlineClock, type DeadlineSpec } from './deadline.js';
 import {
   afterReminder,
+  assertValidRoundSpec,
   claimRole,
   openRound,
   pendingRoles,
@@ -86,7 +87,12 @@ export function caseSetup<TData, TEvent extends CaseEvent, TParams = Record<stri
       openRound: assign(({ context, event }, params: { spec: RoundSpec }) => ({
         rounds: {
           ...context.rounds,
-          [params.spec.id]: openRound(withConfiguredTimings(params.spec, context.settings.parameters), eventTime(event), context.settings.calendar),
+          [params.spec.id]: openRound(
+            withConfiguredTimings(params.spec, context.settings.parameters),
+            eventTime(event),
+            context.settings.calendar,
+            context.rounds[params.spec.id],
+          ),
         },
       })),
       recordSignoff: assign(({ context, event }, params: { round: string }) => {
@@ -94,7 +100,10 @@ export function caseSetup<TData, TEvent extends CaseEvent, TParams = Record<stri
         return { rounds: { ...context.rounds, [params.round]: recordDecision(round(context, params.round), e.actor, e.payload, e.at) } };
       }),
       claimSignoff: assign(({ context, event }, params: { round: string }) => ({
-        rounds: { ...context.rounds, [params.round]: claimRole(round(context, params.round), (event as ClaimEvent).actor) },
+        rounds: {
+          ...context.rounds,
+          [params.round]: claimRole(round(context, params.round), (event as ClaimEvent).actor, (event as ClaimEvent).payload),
+        },
       })),
       advanceReminder: assign(({ context }, params: { round: string }) => ({
         rounds: { ...context.rounds, [params.round]: afterReminder(round(context, params.round), context.settings.calendar) },
@@ -134,7 +143,7 @@ export function caseSetup<TData, TEvent extends CaseEvent, TParams = Record<stri
       canClaim: ({ context, event }, params: { round: string }) => {
         const e = event as ClaimEvent;
         const open = context.rounds[params.round];
-        return e.payload.round === params.round && !!open && pendingRoles(open).includes(e.actor.role);
+        return e.payload.round === params.round && !!open && signingRole(open, e.actor, e.payload) !== undefined;
       },
       isRoundTimer: ({ event }, params: { round: string }) => (event as RoundTimerEvent).round === params.round,
       isDeadline: ({ event }, params: { id: string }) => (event as DeadlineTimerEvent).deadline === params.id,
@@ -165,9 +174,14 @@ export function caseSetup<TData, TEvent extends CaseEvent, TParams = Record<stri
    * The state config of one sign-off round: open it on entry, notify the evaluators, arm its reminder, escalation
    * and deadline timers, record each decision, leave as soon as the quorum rule decides, and cancel the timers on exit.
    */
-  function signoffRound(spec: RoundSpec, targets: RoundTargets) {
+  function signoffRound(spec: RoundSpec | ResolvedRoundSpec<Context>, targets: RoundTargets) {
+    if (!('resolve' in spec)) assertValidRoundSpec(spec);
     const id = spec.id;
     const params = { round: id };
+    const opening =
+      'resolve' in spec
+        ? ({ context }: { context: Context }) => ({ spec: { ...spec.resolve(context), id, label: spec.label } })
+        : { spec };
     const dueIn =
       (field: 'nextReminderAt' | 'escalateAt' | 'dueAt') =>
       ({ context, event }: { context: Context; event: Event }) =>
@@ -183,8 +197,8 @@ export function caseSetup<TData, TEvent extends CaseEvent, TParams = Record<stri
     });
     return {
       entry: [
-        { type: 'openRound' as const, params: { spec } },
-        { type: 'requestSignoff' as const, params: { round: id, roles: [...spec.roles] } },
+        { type: 'openRound' as const, params: opening },
+        { type: 'requestSignoff' as const, params: ({ context }: { context: Context }) => ({ round: id, roles: [...round(context, id).spec.roles] }) },
         arm('round.remind', 'remind', 'nextReminderAt'),
         arm('round.escalate', 'escalate', 'escalateAt'),
         arm('round.expire', 'expire', 'dueAt'),
@@ -229,6 +243,13 @@ export function caseSetup<TData, TEvent extends CaseEvent, TParams = Record<stri
   }
 
   return Object.assign(base, { signoffRound, deadline });
+}
+
+/** A round whose signers or timings depend on the case: resolved from the context when the round opens. */
+export interface ResolvedRoundSpec<TContext> {
+  id: string;
+  label: string;
+  resolve(context: TContext): Omit<RoundSpec, 'id' | 'label'>;
 }
 
 export interface RoundTargets {

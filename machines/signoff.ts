@@ -27,7 +27,11 @@ export const signoffPayloadSchema = z.object({
 });
 export type SignoffPayload = z.infer<typeof signoffPayloadSchema>;
 
-export const claimPayloadSchema = z.object({ round: z.string().min(1) });
+export const claimPayloadSchema = z.object({
+  round: z.string().min(1),
+  /** A substitute claims the task of the absent evaluator it may sign for. */
+  onBehalfOf: z.string().min(1).optional(),
+});
 export type ClaimPayload = z.infer<typeof claimPayloadSchema>;
 
 export const reminderPolicySchema = z
@@ -90,6 +94,8 @@ export interface SignoffRound {
   escalated: boolean;
   /** Set when the round's state is left, whatever the reason: its remaining roles are no longer pending. */
   closedAt?: string;
+  /** Earlier sittings of the same round (reopened after changes were requested): their decisions stay on record. */
+  earlier?: SignoffRound[];
   decisions: Record<string, RecordedDecision>;
   /** role → operator id of whoever claimed that role's task. */
   assignees: Record<string, string>;
@@ -97,8 +103,22 @@ export interface SignoffRound {
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
 
-export function openRound(spec: RoundSpec, now: number, calendar: WorkingCalendar): SignoffRound {
+/** Refuses, when a chart is defined, a round that could never close as intended. */
+export function assertValidRoundSpec(spec: RoundSpec): void {
+  const problems: string[] = [];
+  if (spec.quorum !== 'all' && !(spec.quorum.atLeast >= 1 && spec.quorum.atLeast <= spec.roles.length)) {
+    problems.push(`a quorum of ${spec.quorum.atLeast} out of ${spec.roles.length} roles`);
+  }
+  for (const role of Object.keys(spec.substitutes ?? {})) {
+    if (!spec.roles.includes(role)) problems.push(`substitutes for ${role}, who is not in the round`);
+  }
+  if (spec.reminders.escalateAfterWorkingDays > spec.deadlineWorkingDays) problems.push('escalation after the deadline');
+  if (problems.length) throw new Error(`sign-off round ${spec.id}: ${problems.join('; ')}`);
+}
+
+export function openRound(spec: RoundSpec, now: number, calendar: WorkingCalendar, previous?: SignoffRound): SignoffRound {
   return {
+    ...(previous ? { earlier: [...(previous.earlier ?? []), { ...previous, earlier: [] }] } : {}),
     spec,
     openedAt: iso(now),
     dueAt: iso(addWorkingDays(now, spec.deadlineWorkingDays, calendar)),
@@ -127,10 +147,14 @@ export function roundOutcome(round: SignoffRound): RoundOutcome | undefined {
   return decisions.some((d) => d.decision === 'reject') ? 'rejected' : 'changes-requested';
 }
 
-/** The role a sign-off counts for, or undefined when this actor may not sign it now. */
-export function signingRole(round: SignoffRound, actor: Actor, payload: SignoffPayload): string | undefined {
+/**
+ * The role a sign-off or a claim counts for, or undefined when this actor may not act on it now. One person signs once
+ * per round: a multidisciplinary evaluation needs as many professionals as it has roles.
+ */
+export function signingRole(round: SignoffRound, actor: Actor, payload: SignoffPayload | ClaimPayload): string | undefined {
   const role = payload.onBehalfOf ?? actor.role;
   if (!pendingRoles(round).includes(role)) return undefined;
+  if (Object.values(round.decisions).some((decision) => decision.signedBy === actor.id)) return undefined;
   if (role === actor.role) return role;
   return round.spec.substitutes?.[role]?.includes(actor.role) ? role : undefined;
 }
@@ -149,9 +173,9 @@ export function recordDecision(round: SignoffRound, actor: Actor, payload: Signo
   return { ...round, decisions: { ...round.decisions, [role]: decision } };
 }
 
-export function claimRole(round: SignoffRound, actor: Actor): SignoffRound {
-  if (!pendingRoles(round).includes(actor.role)) return round;
-  return { ...round, assignees: { ...round.assignees, [actor.role]: actor.id } };
+export function claimRole(round: SignoffRound, actor: Actor, payload: ClaimPayload): SignoffRound {
+  const role = signingRole(round, actor, payload);
+  return role ? { ...round, assignees: { ...round.assignees, [role]: actor.id } } : round;
 }
 
 export function afterReminder(round: SignoffRound, calendar: WorkingCalendar): SignoffRound {
