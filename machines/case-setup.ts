@@ -1,7 +1,7 @@
 import { assign, cancel, raise, setup } from 'xstate';
 import type { Actor, CaseEvent, CaseInput, CaseSettings } from './case.js';
 import { eventTime } from './case.js';
-import { resumeDeadline, startDeadline, suspendDeadline, type DeadlineClock, type DeadlineSpec } from './deadline.js';
+import { resumeDeadline, startDeadline, suspendDeadline, type DeadlineClock, type DeadlineLength, type DeadlineSpec } from './deadline.js';
 import {
   afterReminder,
   assertValidRoundSpec,
@@ -164,7 +164,17 @@ export function caseSetup<TData, TEvent extends CaseEvent, TParams = Record<stri
    * the chart receives `deadline.expire`; guard its handler with `{ type: 'isDeadline', params: { id } }`.
    */
   const deadline = {
-    start: (spec: DeadlineSpec) => [{ type: 'startDeadline' as const, params: { spec } }, armDeadline(spec.id)],
+    /** A length given as a function is read from the case (its pinned parameters) when the clock starts. */
+    start: (spec: DeadlineSpec | ResolvedDeadlineSpec<Context>) => [
+      {
+        type: 'startDeadline' as const,
+        params:
+          typeof spec.length === 'function'
+            ? ({ context }: { context: Context }) => ({ spec: { ...spec, length: (spec as ResolvedDeadlineSpec<Context>).length(context) } })
+            : { spec: spec as DeadlineSpec },
+      },
+      armDeadline(spec.id),
+    ],
     suspend: (id: string) => [{ type: 'suspendDeadline' as const, params: { id } }, disarmDeadline(id)],
     resume: (id: string) => [{ type: 'resumeDeadline' as const, params: { id } }, armDeadline(id)],
     stop: (id: string) => [{ type: 'stopDeadline' as const, params: { id } }, disarmDeadline(id)],
@@ -243,6 +253,10 @@ export function caseSetup<TData, TEvent extends CaseEvent, TParams = Record<stri
   }
 
   return Object.assign(base, { signoffRound, deadline });
+}
+
+export interface ResolvedDeadlineSpec<TContext> extends Omit<DeadlineSpec, 'length'> {
+  length: (context: TContext) => DeadlineLength;
 }
 
 /** A round whose signers or timings depend on the case: resolved from the context when the round opens. */
