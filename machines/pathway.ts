@@ -73,7 +73,17 @@ export function definePathway<T extends PathwayDefinition>(definition: T): T {
     .concat(definition.startRoles)
     .filter((role) => !(role in definition.roles));
   if (unknownRoles.length) throw new Error(`${where}: roles without a name: ${[...new Set(unknownRoles)].join(', ')}`);
-  return definition;
+  // Keys here arrive from outside (an event type, a role): without a prototype, 'valueOf' or 'constructor' finds nothing.
+  return {
+    ...definition,
+    events: lookupTable(definition.events),
+    stateLabels: lookupTable(definition.stateLabels),
+    roles: lookupTable(definition.roles),
+  };
+}
+
+function lookupTable<T extends object>(record: T): T {
+  return Object.assign(Object.create(null) as T, record);
 }
 
 /** GDPR classes of a form field: personal (S), special category (art. 9, A9), criminal data (art. 10). */
