@@ -9,6 +9,8 @@ export const operatorSchema = z.object({
   organisation: z.string().min(1),
   /** Municipalities served; empty means the whole territory of the organisation. */
   territory: z.array(z.string()).default([]),
+  /** argon2 hash of the operator's password for local login; absent when the operator signs in elsewhere. */
+  passwordHash: z.string().startsWith('$argon2').optional(),
 });
 export type Operator = z.infer<typeof operatorSchema>;
 

@@ -120,7 +120,7 @@ export function createCaseService(client: Client, taskQueue: string, options: Ca
       if (error instanceof WorkflowNotFoundError) throw new CaseError(404, 'CaseNotFound', `Caso ${caseRef} non trovato`);
       if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
         const failure = error.cause;
-        const status = failure.type ? rejectionStatus[failure.type] : undefined;
+        const status = failure.type && Object.hasOwn(rejectionStatus, failure.type) ? rejectionStatus[failure.type] : undefined;
         if (status) throw new CaseError(status, failure.type!, failure.message, (failure.details?.[0] as FieldIssue[]) ?? []);
       }
       throw error;

@@ -1,14 +1,22 @@
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import { Client, Connection } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { loadPathwayParameters } from '../worker/parameters.js';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../worker/config.js';
-import { createMailer } from '../worker/worker.js';
+import { loadPathwayParameters } from '../worker/parameters.js';
+import { createMailer, loadDirectory } from '../worker/worker.js';
+import { createAuth } from './auth.js';
 import { createCaseService, type CaseService } from './cases.js';
 import { checkHealth } from './health.js';
+import { registerRoutes } from './routes.js';
 
 export interface ApiContext {
   config: Config;
-  connection: Connection;
+  client: Client;
   cases: CaseService;
 }
 
@@ -17,19 +25,55 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const mailer = createMailer(config);
-  const context: ApiContext = { config, connection, cases: createCaseService(client, config.TEMPORAL_TASK_QUEUE, {
-      parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR),
-    }),
-  };
+  const cases = createCaseService(client, config.TEMPORAL_TASK_QUEUE, { parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) });
+  const auth = await createAuth(config, loadDirectory(config));
 
-  const app = Fastify({ logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL } });
-  app.get('/health', async (_request, reply) => {
+  const app = Fastify({
+    logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    // Case data is never logged: requests are logged by method and route only.
+    disableRequestLogging: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('loginRateLimit', config.RACCORDO_LOGIN_RATE_LIMIT);
+
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Mermaid writes its styles into the SVGs it draws.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Raccordo API', version: '1', description: 'Percorsi integrati sociosanitari: casi, eventi, firme.' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'raccordo_session' },
+          hospitalKey: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  app.get('/health', { schema: { hide: true } }, async (_request, reply) => {
     const report = await checkHealth(connection, mailer);
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
   });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerRoutes(app, { client, cases, auth, publicOrigin: new URL(config.PUBLIC_URL).origin });
+
   app.addHook('onClose', async () => {
     mailer.close();
     await connection.close();
   });
-  return { app, context };
+  return { app, context: { config, client, cases } };
 }

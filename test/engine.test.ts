@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { actors, eventually, startCaseStack, type CaseStack } from './support/harness.js';
+import { actors, eventually, settled, startCaseStack, type CaseStack } from './support/harness.js';
 
 let stack: CaseStack;
 beforeAll(async () => {
@@ -26,8 +26,7 @@ function cliList(query: string): string[] {
 describe('the update validator', () => {
   it('rejects bad events with their reason and leaves no trace in the history', async () => {
     const caseRef = await openCase();
-    await stack.cases.view(caseRef);
-    const before = await historyLength(caseRef);
+    const before = await settled(stack.client, caseRef);
 
     await expect(stack.cases.send(caseRef, 'case.explode', {}, actors.socialWorker)).rejects.toMatchObject({
       status: 400,

@@ -21,6 +21,21 @@ export const configSchema = z.object({
   RACCORDO_DIRECTORY_FILE: z.string().optional(),
   /** Effective-dated pathway values (amounts, thresholds, call windows, protocol assumptions): `<kind>.json` each. */
   RACCORDO_PARAMETERS_DIR: z.string().default('config/parameters'),
+  /** The MLLP listener for hospital ADT messages (api/hl7.ts); off when no port is set. */
+  RACCORDO_HL7_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  RACCORDO_HL7_HOST: z.string().default('0.0.0.0'),
+  /**
+   * Which discharged patients are homeless: `SEG-field[.component]~regex`, the regex tested case-insensitively on the
+   * component (or, without one, on every component) of every repetition of that field. The default reads the
+   * address (PID-11), where Italian hospital systems write "senza fissa dimora", "senza dimora" or "S.F.D.".
+   */
+  RACCORDO_HL7_HOMELESS_RULE: z.string().default(String.raw`PID-11~\bsenza\s+(fissa\s+)?dimora\b|^\s*s\.?\s*f\.?\s*d\.?\s*$`),
+  /** Hospital systems' API keys, `hospital-id:key` separated by commas; demo mode adds `demo-hospital`. */
+  RACCORDO_HOSPITAL_API_KEYS: z.string().default(''),
+  /** Login attempts allowed per client address and minute. */
+  RACCORDO_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  /** How long a session lasts without use. */
+  RACCORDO_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(480),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

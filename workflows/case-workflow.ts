@@ -182,7 +182,7 @@ class CaseEngine {
     this.timeline.push({
       at,
       event: event.type,
-      label: this.pathway.events[event.type]?.label ?? internalEventLabels[event.type] ?? event.type,
+      label: this.pathway.events[event.type]?.label ?? (Object.hasOwn(internalEventLabels, event.type) ? internalEventLabels[event.type] : event.type)!,
       ...(actor ? { actor: { id: actor.id, role: actor.role } } : {}),
       from,
       to: this.stateKey(),

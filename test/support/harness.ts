@@ -133,6 +133,18 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
+/** Waits until a case has no activity under way, so that its history only grows from what the test does next. */
+export async function settled(client: Client, caseRef: string): Promise<number> {
+  const handle = client.workflow.getHandle(caseRef);
+  const length = async () => (await handle.fetchHistory()).events?.length ?? 0;
+  return eventually(async () => {
+    const first = await length();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const idle = ((await handle.describe()).raw.pendingActivities ?? []).length === 0;
+    return idle && first > 3 && (await length()) === first ? first : undefined;
+  }, 20_000, `${caseRef} to settle`);
+}
+
 export interface ReceivedMail {
   id: string;
   subject: string;

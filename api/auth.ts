@@ -1,0 +1,86 @@
+import argon2 from 'argon2';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Directory, Operator } from '../activities/directory.js';
+import type { Actor } from '../machines/case.js';
+import type { Config } from '../worker/config.js';
+
+export interface SessionUser extends Actor {
+  name: string;
+}
+
+export const DEMO_HOSPITAL_API_KEY = 'raccordo-demo-hospital-key';
+export const DEMO_HOSPITAL = 'demo-hospital';
+
+const userOf = (operator: Operator): SessionUser => ({
+  id: operator.id,
+  name: operator.name,
+  role: operator.roles[0]!,
+  organisation: operator.organisation,
+});
+
+/** Hospital systems authenticate with a key; the events they send carry the ward role of their hospital. */
+function parseApiKeys(config: Config): Map<string, Actor> {
+  const keys = new Map<string, Actor>();
+  const entries = config.RACCORDO_HOSPITAL_API_KEYS.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const separator = entry.indexOf(':');
+    if (separator < 1 || separator === entry.length - 1) throw new Error('RACCORDO_HOSPITAL_API_KEYS: each entry must be hospital-id:key');
+    const hospital = entry.slice(0, separator);
+    keys.set(entry.slice(separator + 1), { id: `system:${hospital}`, role: 'ward', organisation: hospital });
+  }
+  if (config.RACCORDO_DEMO_MODE) keys.set(DEMO_HOSPITAL_API_KEY, { id: `system:${DEMO_HOSPITAL}`, role: 'ward', organisation: DEMO_HOSPITAL });
+  return keys;
+}
+
+export async function createAuth(config: Config, directory: Directory) {
+  // Demo accounts share one password: hash it once, so that every login still pays for a real argon2 verification.
+  const demoHash = config.RACCORDO_DEMO_MODE ? await argon2.hash(config.RACCORDO_DEMO_PASSWORD) : undefined;
+  // Unknown usernames are verified against this too, so that timing does not tell which accounts exist.
+  const decoyHash = demoHash ?? (await argon2.hash(randomBytes(16).toString('hex')));
+  const apiKeys = parseApiKeys(config);
+  const sessions = new Map<string, { user: SessionUser; expiresAt: number }>();
+  const idleMs = config.RACCORDO_SESSION_IDLE_MINUTES * 60_000;
+
+  return {
+    async login(username: string, password: string): Promise<SessionUser | undefined> {
+      const operator = directory.byId(username);
+      const hash = operator?.passwordHash ?? (operator ? demoHash : undefined);
+      const valid = await argon2.verify(hash ?? decoyHash, password).catch(() => false);
+      return valid && operator && hash ? userOf(operator) : undefined;
+    },
+
+    openSession(user: SessionUser): string {
+      const token = randomBytes(32).toString('base64url');
+      sessions.set(token, { user, expiresAt: Date.now() + idleMs });
+      return token;
+    },
+
+    /** The session's user, sliding its expiry; sessions live in this process and end with it. */
+    session(token: string | undefined): SessionUser | undefined {
+      if (!token) return undefined;
+      const session = sessions.get(token);
+      if (!session) return undefined;
+      if (session.expiresAt < Date.now()) {
+        sessions.delete(token);
+        return undefined;
+      }
+      session.expiresAt = Date.now() + idleMs;
+      return session.user;
+    },
+
+    closeSession(token: string | undefined): void {
+      if (token) sessions.delete(token);
+    },
+
+    hospitalSystem(authorization: string | undefined): Actor | undefined {
+      const key = authorization?.match(/^Bearer (.+)$/)?.[1];
+      if (!key) return undefined;
+      for (const [known, actor] of apiKeys) {
+        if (known.length === key.length && timingSafeEqual(Buffer.from(known), Buffer.from(key))) return actor;
+      }
+      return undefined;
+    },
+  };
+}
+
+export type Auth = Awaited<ReturnType<typeof createAuth>>;

@@ -1,0 +1,263 @@
+import type {} from '@fastify/cookie';
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Actor } from '../machines/case.js';
+import { mermaidDiagram } from '../machines/diagram.js';
+import type { PathwayDefinition } from '../machines/pathway.js';
+import { currentPathway, findPathway, pathways } from '../machines/registry.js';
+import type { CaseView } from '../workflows/messages.js';
+import { searchAttributes } from '../workflows/search-attributes.js';
+import type { Auth, SessionUser } from './auth.js';
+import { CaseError, type CaseService } from './cases.js';
+
+export const SESSION_COOKIE = 'raccordo_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user?: SessionUser;
+  }
+}
+
+const errorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+const fail = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ code, message });
+
+const kinds = [...new Set(pathways.map((pathway) => pathway.kind))] as [string, ...string[]];
+/** Values that go into a visibility query: nothing that could change the query's meaning. */
+const keyword = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'Valore non valido');
+const caseRefParam = z.object({ ref: z.string().regex(/^[A-Z0-9]{2,5}-[A-Z0-9-]{4,20}$/, 'Riferimento del caso non valido') });
+
+const caseSummarySchema = z.object({
+  caseRef: z.string(),
+  kind: z.string(),
+  title: z.string(),
+  state: z.string(),
+  stateLabel: z.string(),
+  pendingRoles: z.array(z.string()),
+  nextDeadline: z.string().optional(),
+  overdue: z.boolean(),
+  startedAt: z.string().optional(),
+});
+type CaseSummary = z.infer<typeof caseSummarySchema>;
+
+export interface RouteDeps {
+  client: Client;
+  cases: CaseService;
+  auth: Auth;
+  publicOrigin: string;
+}
+
+/** The pathways a role takes part in: the only ones whose cases it may list or open. */
+const pathwaysOf = (role: string) => pathways.filter((pathway) => role in pathway.roles);
+
+function deepestLabelled(pathway: PathwayDefinition | undefined, paths: readonly string[]): { state: string; stateLabel: string } {
+  const labelled = paths.filter((path) => pathway?.stateLabels[path]).sort((a, b) => b.split('.').length - a.split('.').length);
+  const state = labelled[0] ?? paths[0] ?? '';
+  return { state, stateLabel: pathway?.stateLabels[state] ?? state };
+}
+
+export async function registerRoutes(app: FastifyInstance, { client, cases, auth, publicOrigin }: RouteDeps) {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  app.setErrorHandler((error: Error, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const where = error.validationContext ?? 'body';
+      return reply.code(400).send({
+        code: 'InvalidRequest',
+        message: 'Richiesta non valida',
+        issues: error.validation.map((issue) => ({
+          path: [where === 'body' ? '' : where, issue.instancePath.replace(/^\//, '').replaceAll('/', '.')].filter(Boolean).join('.'),
+          message: issue.message ?? 'Valore non valido',
+        })),
+      });
+    }
+    if (error instanceof CaseError) {
+      return reply.code(error.status).send({ code: error.code, message: error.message, ...(error.issues.length ? { issues: error.issues } : {}) });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.code(status).send({ code: (error as { code?: string }).code ?? 'BadRequest', message: error.message });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ code: 'InternalError', message: 'Errore interno: riprovare più tardi' });
+  });
+
+  /** Every /api route but login needs a person (session) or, for hospital routes, a system (API key). */
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/api/') || request.url.startsWith('/api/hospital/')) return;
+    if (request.url === '/api/session' && request.method === 'POST') return;
+    const token = request.cookies[SESSION_COOKIE];
+    request.user = auth.session(token);
+    if (!request.user) return fail(reply, 401, 'Unauthenticated', 'Accesso richiesto');
+    // SameSite=Strict already keeps other sites' forms out; the Origin check covers older browsers.
+    const origin = request.headers.origin;
+    if (request.method !== 'GET' && origin && origin !== publicOrigin && origin !== `${request.protocol}://${request.headers.host}`) {
+      return fail(reply, 403, 'CrossOrigin', 'Richiesta da un’origine non ammessa');
+    }
+  });
+
+  const currentUser = (request: FastifyRequest): SessionUser => request.user!;
+  const actorOf = ({ id, role, organisation }: SessionUser): Actor => ({ id, role, organisation });
+
+  api.post(
+    '/api/session',
+    {
+      config: { rateLimit: { max: app.loginRateLimit, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['sessione'],
+        body: z.object({ username: z.string().min(1).max(200), password: z.string().min(1).max(500) }),
+        response: { 200: z.object({ user: z.object({ id: z.string(), name: z.string(), role: z.string(), organisation: z.string() }) }), 401: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const user = await auth.login(request.body.username, request.body.password);
+      if (!user) return fail(reply, 401, 'InvalidCredentials', 'Credenziali non valide');
+      reply.setCookie(SESSION_COOKIE, auth.openSession(user), {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: publicOrigin.startsWith('https:'),
+        path: '/',
+      });
+      return { user };
+    },
+  );
+
+  api.get('/api/session', { schema: { tags: ['sessione'] } }, async (request) => ({ user: currentUser(request) }));
+
+  api.delete('/api/session', { schema: { tags: ['sessione'] } }, async (request, reply) => {
+    auth.closeSession(request.cookies[SESSION_COOKIE]);
+    return reply.clearCookie(SESSION_COOKIE, { path: '/' }).code(204).send();
+  });
+
+  api.get('/api/pathways', { schema: { tags: ['percorsi'] } }, async (request) =>
+    pathwaysOf(currentUser(request).role)
+      .filter((pathway) => currentPathway(pathway.kind) === pathway)
+      .map((pathway) => ({
+        kind: pathway.kind,
+        version: pathway.version,
+        title: pathway.title,
+        startSchema: z.toJSONSchema(pathway.startSchema, { io: 'input', unrepresentable: 'any' }),
+        roles: pathway.roles,
+        canStart: pathway.startRoles.includes(currentUser(request).role),
+      })),
+  );
+
+  api.post(
+    '/api/cases',
+    {
+      schema: {
+        tags: ['casi'],
+        body: z.object({ kind: z.enum(kinds, { error: 'Percorso sconosciuto' }), data: z.record(z.string(), z.unknown()) }),
+        response: { 201: z.object({ caseRef: z.string(), state: z.string(), stateLabel: z.string() }), 400: errorSchema, 403: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(currentUser(request));
+      const { caseRef } = await cases.start({ kind: request.body.kind, data: request.body.data, actor });
+      const view = await cases.view(caseRef, actor.role);
+      return reply.code(201).send({ caseRef, state: view.state, stateLabel: view.stateLabel });
+    },
+  );
+
+  async function listCases(role: string, filters: { kind?: string; state?: string; pendingRole?: string; overdue?: boolean }): Promise<CaseSummary[]> {
+    const visible = pathwaysOf(role).map((pathway) => pathway.kind);
+    if (filters.kind && !visible.includes(filters.kind)) return [];
+    const now = new Date().toISOString();
+    const clauses = [
+      `${searchAttributes.kind.name} IN (${[...new Set(filters.kind ? [filters.kind] : visible)].map((kind) => `'${kind}'`).join(', ')})`,
+      ...(filters.state ? [`${searchAttributes.state.name} = '${filters.state}'`] : []),
+      ...(filters.pendingRole ? [`${searchAttributes.pendingRoles.name} = '${filters.pendingRole}'`] : []),
+      ...(filters.overdue ? [`${searchAttributes.nextDeadline.name} < '${now}'`] : []),
+    ];
+    const summaries: CaseSummary[] = [];
+    for await (const execution of client.workflow.list({ query: clauses.join(' AND '), pageSize: 200 })) {
+      const attributes = execution.typedSearchAttributes;
+      const kind = attributes.get(searchAttributes.kind) ?? '';
+      const pathway = findPathway(kind, attributes.get(searchAttributes.version) ?? '');
+      const deadline = attributes.get(searchAttributes.nextDeadline);
+      summaries.push({
+        caseRef: execution.workflowId,
+        kind,
+        title: pathway?.title ?? kind,
+        ...deepestLabelled(pathway, attributes.get(searchAttributes.state) ?? []),
+        pendingRoles: attributes.get(searchAttributes.pendingRoles) ?? [],
+        ...(deadline ? { nextDeadline: deadline.toISOString() } : {}),
+        overdue: !!deadline && deadline.toISOString() < now && execution.status.name === 'RUNNING',
+        startedAt: execution.startTime.toISOString(),
+      });
+      if (summaries.length >= 500) break;
+    }
+    return summaries;
+  }
+
+  api.get(
+    '/api/cases',
+    {
+      schema: {
+        tags: ['casi'],
+        querystring: z.object({
+          kind: z.enum(kinds, { error: 'Percorso sconosciuto' }).optional(),
+          state: keyword.optional(),
+          pendingRole: keyword.optional(),
+          overdue: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+        }),
+        response: { 200: z.array(caseSummarySchema), 400: errorSchema },
+      },
+    },
+    async (request) => listCases(currentUser(request).role, request.query),
+  );
+
+  api.get('/api/tasks', { schema: { tags: ['casi'] } }, async (request) => {
+    const role = currentUser(request).role;
+    const pending = await listCases(role, { pendingRole: role });
+    return pending
+      .map(({ caseRef, kind, title, stateLabel, nextDeadline, overdue }) => ({ caseRef, kind, title, stateLabel, role, nextDeadline, overdue }))
+      .sort((a, b) => Number(b.overdue) - Number(a.overdue) || (a.nextDeadline ?? '~').localeCompare(b.nextDeadline ?? '~'));
+  });
+
+  /** The case as the caller's role sees it, with its diagram and the forms of the events it may send now. */
+  async function caseFor(caseRef: string, user: SessionUser, view?: CaseView) {
+    const current = view ?? (await cases.view(caseRef, user.role));
+    const pathway = findPathway(current.kind, current.version);
+    if (!pathway || !(user.role in pathway.roles)) throw new CaseError(403, 'RoleNotAllowed', 'Il tuo ruolo non partecipa a questo percorso');
+    return {
+      ...current,
+      diagram: mermaidDiagram(pathway, current.activeStates.map((state) => state.path)),
+      eventSchemas: Object.fromEntries(
+        current.allowedEvents.map(({ type }) => [type, z.toJSONSchema(pathway.events[type]!.schema, { io: 'input', unrepresentable: 'any' })]),
+      ),
+    };
+  }
+
+  api.get('/api/cases/:ref', { schema: { tags: ['casi'], params: caseRefParam } }, async (request) =>
+    caseFor(request.params.ref, currentUser(request)),
+  );
+
+  api.post(
+    '/api/cases/:ref/events',
+    {
+      schema: {
+        tags: ['casi'],
+        params: caseRefParam,
+        body: z.object({ type: z.string().min(1).max(100), payload: z.unknown().default({}) }),
+      },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      await caseFor(request.params.ref, user);
+      const view = await cases.send(request.params.ref, request.body.type, request.body.payload, actorOf(user));
+      return caseFor(request.params.ref, user, view);
+    },
+  );
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    loginRateLimit: number;
+  }
+}

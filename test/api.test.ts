@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from './support/harness.js';
+import { startApi, type ApiStack } from './support/api.js';
+
+let api: ApiStack;
+let coordinator: string;
+let physician: string;
+beforeAll(async () => {
+  api = await startApi('api');
+  coordinator = await api.login('social-worker');
+  physician = await api.login('physician');
+});
+afterAll(() => api?.stop());
+
+const call = (method: 'GET' | 'POST' | 'DELETE', url: string, cookie?: string, payload?: unknown) =>
+  api.app.inject({ method, url, ...(cookie ? { headers: { cookie } } : {}), ...(payload !== undefined ? { payload: payload as object } : {}) });
+
+async function openHelloCase(): Promise<string> {
+  const response = await call('POST', '/api/cases', coordinator, { kind: 'hello', data: { summary: 'Caso aperto dal modulo' } });
+  expect(response.statusCode).toBe(201);
+  return response.json().caseRef;
+}
+
+describe('sessions', () => {
+  it('log in with the demo account of a role, and refuse a wrong password in Italian', async () => {
+    const ok = await call('POST', '/api/session', undefined, { username: 'nurse', password: 'raccordo-demo' });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().user).toMatchObject({ id: 'nurse', role: 'nurse', organisation: 'health-authority' });
+    const cookie = ok.cookies.find((c) => c.name === 'raccordo_session')!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+
+    const wrong = await call('POST', '/api/session', undefined, { username: 'nurse', password: 'sbagliata' });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json()).toEqual({ code: 'InvalidCredentials', message: 'Credenziali non valide' });
+    const unknown = await call('POST', '/api/session', undefined, { username: 'nessuno', password: 'raccordo-demo' });
+    expect(unknown.statusCode).toBe(401);
+  });
+
+  it('end with logout', async () => {
+    const cookie = await api.login('nurse');
+    expect((await call('GET', '/api/session', cookie)).statusCode).toBe(200);
+    expect((await call('DELETE', '/api/session', cookie)).statusCode).toBe(204);
+    expect((await call('GET', '/api/session', cookie)).statusCode).toBe(401);
+  });
+});
+
+describe('every route', () => {
+  const routes: [method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown][] = [
+    ['GET', '/api/session'],
+    ['DELETE', '/api/session'],
+    ['GET', '/api/pathways'],
+    ['POST', '/api/cases', { kind: 'hello', data: { summary: 'x' } }],
+    ['GET', '/api/cases'],
+    ['GET', '/api/tasks'],
+    ['GET', '/api/cases/HLO-2026-ABCDEF'],
+    ['POST', '/api/cases/HLO-2026-ABCDEF/events', { type: 'case.withdraw', payload: { reason: 'x' } }],
+  ];
+
+  it.each(routes)('%s %s answers 401 without credentials', async (method, url, payload) => {
+    const response = await call(method, url, undefined, payload);
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toEqual({ code: 'Unauthenticated', message: 'Accesso richiesto' });
+  });
+
+  it('refuses with 403 a role that may not act', async () => {
+    const start = await call('POST', '/api/cases', physician, { kind: 'hello', data: { summary: 'x' } });
+    expect(start.statusCode).toBe(403);
+    const caseRef = await openHelloCase();
+    const withdraw = await call('POST', `/api/cases/${caseRef}/events`, physician, { type: 'case.withdraw', payload: { reason: 'x' } });
+    expect(withdraw.statusCode).toBe(403);
+    expect(withdraw.json().code).toBe('RoleNotAllowed');
+    const ward = await api.login('ward');
+    expect((await call('GET', `/api/cases/${caseRef}`, ward)).statusCode).toBe(403);
+  });
+
+  it('refuses a state-changing request from another origin', async () => {
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/api/cases',
+      headers: { cookie: coordinator, origin: 'https://attacker.example' },
+      payload: { kind: 'hello', data: { summary: 'x' } },
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.json().code).toBe('CrossOrigin');
+  });
+});
+
+describe('pathways and cases', () => {
+  it('offer the start form as JSON Schema with Italian titles and sensitive fields marked', async () => {
+    const response = await call('GET', '/api/pathways', coordinator);
+    const hello = response.json().find((pathway: { kind: string }) => pathway.kind === 'hello');
+    expect(hello).toMatchObject({ title: 'Percorso di prova', canStart: true });
+    expect(hello.startSchema.properties.summary).toMatchObject({ title: 'Sintesi della segnalazione', sensitive: 'personal' });
+    const forPhysician = (await call('GET', '/api/pathways', physician)).json();
+    expect(forPhysician.find((pathway: { kind: string }) => pathway.kind === 'hello').canStart).toBe(false);
+  });
+
+  it('reject invalid start data with field paths and Italian messages, creating nothing', async () => {
+    const response = await call('POST', '/api/cases', coordinator, { kind: 'hello', data: { summary: '' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'InvalidPayload', issues: [{ path: 'summary', message: 'Indicare una sintesi della segnalazione' }] });
+    const unknownKind = await call('POST', '/api/cases', coordinator, { kind: 'nessuno', data: {} });
+    expect(unknownKind.statusCode).toBe(400);
+    expect(unknownKind.json().issues).toEqual([{ path: 'kind', message: 'Percorso sconosciuto' }]);
+  });
+
+  it('run a sign-off from the evaluator’s task list to the new state', async () => {
+    const caseRef = await openHelloCase();
+    const tasks = await eventually(async () => {
+      const list = (await call('GET', '/api/tasks', physician)).json() as { caseRef: string }[];
+      return list.some((task) => task.caseRef === caseRef) ? list : undefined;
+    }, 20_000, 'the physician’s task');
+    expect(tasks.find((task) => task.caseRef === caseRef)).toMatchObject({ title: 'Percorso di prova', stateLabel: 'In valutazione', role: 'physician' });
+
+    const page = (await call('GET', `/api/cases/${caseRef}`, physician)).json();
+    expect(page.allowedEvents.map((event: { type: string }) => event.type)).toEqual(['signoff.submit', 'signoff.claim']);
+    expect(page.diagram).toContain('stateDiagram-v2');
+    expect(page.diagram).toMatch(/class \w*evaluation\w* active/);
+    expect(page.eventSchemas['signoff.submit'].properties.decision.enum).toEqual(['approve', 'request-changes', 'reject']);
+
+    const signed = await call('POST', `/api/cases/${caseRef}/events`, physician, {
+      type: 'signoff.submit',
+      payload: { round: 'evaluation', decision: 'approve', notes: 'Parere favorevole' },
+    });
+    expect(signed.statusCode).toBe(200);
+    expect(signed.json().pendingSignoffs.map((task: { candidateRole: string }) => task.candidateRole)).toEqual(['social-worker']);
+    const twice = await call('POST', `/api/cases/${caseRef}/events`, physician, { type: 'signoff.submit', payload: { round: 'evaluation', decision: 'approve' } });
+    expect(twice.statusCode).toBe(409);
+    const invalid = await call('POST', `/api/cases/${caseRef}/events`, coordinator, { type: 'signoff.submit', payload: { round: 'evaluation', decision: 'forse' } });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json().issues[0].path).toBe('decision');
+
+    const listed = await eventually(async () => {
+      const list = (await call('GET', '/api/cases?kind=hello&pendingRole=social-worker', coordinator)).json() as { caseRef: string }[];
+      return list.find((item) => item.caseRef === caseRef);
+    }, 20_000, 'the case in the list');
+    expect(listed).toMatchObject({ state: 'evaluation', stateLabel: 'In valutazione', pendingRoles: ['social-worker'], overdue: false });
+  });
+
+  it('answer 404 for a case that does not exist and 400 for a malformed reference or filter', async () => {
+    expect((await call('GET', '/api/cases/HLO-2026-ZZZZZZ', coordinator)).statusCode).toBe(404);
+    expect((await call('GET', '/api/cases/nonsense', coordinator)).statusCode).toBe(400);
+    const injection = await call('GET', `/api/cases?state=${encodeURIComponent("x' OR PathwayKind != '")}`, coordinator);
+    expect(injection.statusCode).toBe(400);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('describes the routes, with the request schemas', async () => {
+    const spec = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(spec.openapi).toMatch(/^3\./);
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/session', '/api/cases', '/api/cases/{ref}', '/api/cases/{ref}/events']));
+    expect((await api.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+  });
+});
