@@ -9,6 +9,7 @@ import {
   openRound,
   pendingRoles,
   recordDecision,
+  rolesToAsk,
   roundOutcome,
   signingRole,
   type ClaimPayload,
@@ -208,7 +209,13 @@ export function caseSetup<TData, TEvent extends CaseEvent, TParams = Record<stri
     return {
       entry: [
         { type: 'openRound' as const, params: opening },
-        { type: 'requestSignoff' as const, params: ({ context }: { context: Context }) => ({ round: id, roles: [...round(context, id).spec.roles] }) },
+        {
+          type: 'requestSignoff' as const,
+          params: ({ context }: { context: Context }) => {
+            const opened = round(context, id);
+            return { round: id, roles: rolesToAsk(opened, opened.spec.roles) };
+          },
+        },
         arm('round.remind', 'remind', 'nextReminderAt'),
         arm('round.escalate', 'escalate', 'escalateAt'),
         arm('round.expire', 'expire', 'dueAt'),
@@ -228,7 +235,10 @@ export function caseSetup<TData, TEvent extends CaseEvent, TParams = Record<stri
         'round.remind': {
           guard: { type: 'isRoundTimer' as const, params },
           actions: [
-            { type: 'remind' as const, params: ({ context }: { context: Context }) => ({ round: id, roles: pendingRoles(round(context, id)) }) },
+            {
+              type: 'remind' as const,
+              params: ({ context }: { context: Context }) => ({ round: id, roles: rolesToAsk(round(context, id), pendingRoles(round(context, id))) }),
+            },
             { type: 'advanceReminder' as const, params },
             arm('round.remind', 'remind', 'nextReminderAt'),
           ],
@@ -240,7 +250,7 @@ export function caseSetup<TData, TEvent extends CaseEvent, TParams = Record<stri
               type: 'escalate' as const,
               params: ({ context }: { context: Context }) => ({
                 round: id,
-                pendingRoles: pendingRoles(round(context, id)),
+                pendingRoles: rolesToAsk(round(context, id), pendingRoles(round(context, id))),
                 operators: [context.coordinator.id],
               }),
             },

@@ -233,13 +233,13 @@ const inMonths =
 const evaluators = (data: JobPlacementData): Pick<RoundSpec, 'roles'> => ({ roles: unique([promoter, 'social-worker', data.referringService]) });
 
 /** The four parties to the agreement and project; the trainee's signature is recorded by the case manager. */
-const agreementParties = (data: JobPlacementData): Pick<RoundSpec, 'roles' | 'substitutes'> => ({
+const agreementParties = (data: JobPlacementData): Pick<RoundSpec, 'roles' | 'recordedBy'> => ({
   roles: unique([data.referringService, promoter, host, trainee]),
-  substitutes: { [trainee]: [data.caseManager.role] },
+  recordedBy: { [trainee]: [data.caseManager.role] },
 });
 
 /** Signers from the referral, timings from the parameters in force when the case started. */
-const roundOf = (id: keyof JobPlacementParameters['rounds'], parties: (data: JobPlacementData) => Pick<RoundSpec, 'roles' | 'substitutes'>) =>
+const roundOf = (id: keyof JobPlacementParameters['rounds'], parties: (data: JobPlacementData) => Pick<RoundSpec, 'roles' | 'recordedBy'>) =>
   (context: Context) => ({ quorum: 'all' as const, ...context.settings.parameters.rounds[id], ...parties(context.data) });
 
 /** Services that must take the person back when the placement ends early: the one in charge, and UEPE under a measure. */
@@ -290,12 +290,6 @@ const agreementRound = base.signoffRound(
   { approved: 'startPending', rejected: 'hostMatching', expired: 'hostMatching' },
 );
 
-/** Nobody holds the trainee's role: the case manager collects the signature, and is told unless already asked to sign. */
-const askCaseManagerForTraineeSignature = pathway.enqueueActions(({ context, enqueue }) => {
-  const caseManagerRole = context.data.caseManager.role;
-  if (!agreementParties(context.data).roles.includes(caseManagerRole)) enqueue({ type: 'notify', params: { roles: [caseManagerRole] } });
-});
-
 const machine = pathway.createMachine({
   id: 'job-placement',
   context: ({ input }) => caseContext(input),
@@ -326,11 +320,8 @@ const machine = pathway.createMachine({
       entry: { type: 'notify', params: { roles: [host] } },
       on: { 'host.accepted': 'agreement', 'host.declined': 'hostMatching' },
     },
-    agreement: {
-      // A party that refuses or wants changes sends the project back to the promoter, who proposes it again.
-      ...agreementRound,
-      entry: [...agreementRound.entry, askCaseManagerForTraineeSignature],
-    },
+    // A party that refuses or wants changes sends the project back to the promoter, who proposes it again.
+    agreement: agreementRound,
     startPending: {
       entry: { type: 'notify', params: { roles: [promoter] } },
       on: {

@@ -72,6 +72,11 @@ export interface RoundSpec {
   reminders: ReminderPolicy;
   /** role → roles that may sign in its place when it is absent. */
   substitutes?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Parties with no account (the trainee, the person): role → operator roles that record their signature.
+   * Requests and reminders go to those roles, and recording a party's signature is not the recorder's own.
+   */
+  recordedBy?: Readonly<Record<string, readonly string[]>>;
   priority?: 'normal' | 'high';
 }
 
@@ -82,6 +87,8 @@ export interface RecordedDecision {
   signedByRole: string;
   /** Set when a substitute signed in place of the role's evaluator. */
   substitute: boolean;
+  /** Set when an operator recorded the signature of a party with no account. */
+  recorded?: boolean;
   at: string;
 }
 
@@ -154,7 +161,9 @@ export function roundOutcome(round: SignoffRound): RoundOutcome | undefined {
 export function signingRole(round: SignoffRound, actor: Actor, payload: SignoffPayload | ClaimPayload): string | undefined {
   const role = payload.onBehalfOf ?? actor.role;
   if (!pendingRoles(round).includes(role)) return undefined;
-  if (Object.values(round.decisions).some((decision) => decision.signedBy === actor.id)) return undefined;
+  const recorders = round.spec.recordedBy?.[role];
+  if (recorders) return recorders.includes(actor.role) ? role : undefined;
+  if (Object.values(round.decisions).some((decision) => decision.signedBy === actor.id && !decision.recorded)) return undefined;
   if (role === actor.role) return role;
   return round.spec.substitutes?.[role]?.includes(actor.role) ? role : undefined;
 }
@@ -162,11 +171,13 @@ export function signingRole(round: SignoffRound, actor: Actor, payload: SignoffP
 export function recordDecision(round: SignoffRound, actor: Actor, payload: SignoffPayload, at: string): SignoffRound {
   const role = signingRole(round, actor, payload);
   if (!role) return round;
+  const recorded = !!round.spec.recordedBy?.[role];
   const decision: RecordedDecision = {
     decision: payload.decision,
     signedBy: actor.id,
     signedByRole: actor.role,
-    substitute: role !== actor.role,
+    substitute: role !== actor.role && !recorded,
+    ...(recorded ? { recorded } : {}),
     at,
     ...(payload.notes ? { notes: payload.notes } : {}),
   };
@@ -183,11 +194,18 @@ export function afterReminder(round: SignoffRound, calendar: WorkingCalendar): S
   return { ...round, nextReminderAt: iso(next) };
 }
 
+/** The operator roles to ask for these roles' signatures: a party with no account is asked through its recorders. */
+export function rolesToAsk(round: SignoffRound, roles: readonly string[]): string[] {
+  return [...new Set(roles.flatMap((role) => round.spec.recordedBy?.[role] ?? [role]))];
+}
+
 /** What an evaluator's task inbox shows for each role still to sign. */
 export interface PendingSignoff {
   round: string;
   roundLabel: string;
   candidateRole: string;
+  /** For a party with no account: the roles that record its signature, whose inboxes show the task. */
+  recordedBy?: string[];
   assignee?: string;
   dueAt: string;
   followUpAt: string;
@@ -200,6 +218,7 @@ export function pendingSignoffs(round: SignoffRound): PendingSignoff[] {
     round: round.spec.id,
     roundLabel: round.spec.label,
     candidateRole: role,
+    ...(round.spec.recordedBy?.[role] ? { recordedBy: [...round.spec.recordedBy[role]] } : {}),
     ...(round.assignees[role] ? { assignee: round.assignees[role] } : {}),
     dueAt: round.dueAt,
     followUpAt: round.nextReminderAt,

@@ -7,6 +7,7 @@ import {
   openRound,
   pendingRoles,
   recordDecision,
+  rolesToAsk,
   roundOutcome,
   signingRole,
   type RoundSpec,
@@ -133,6 +134,22 @@ describe('one person in a round', () => {
     const claimed = claimRole(round, sw, { round: 'evaluation', onBehalfOf: 'physician' });
     expect(claimed.assignees).toEqual({ physician: 'op-social-worker' });
     expect(claimRole(round, actor('nurse'), { round: 'evaluation', onBehalfOf: 'physician' }).assignees).toEqual({});
+  });
+});
+
+describe('a party with no account', () => {
+  const round = openRound(spec({ roles: ['social-worker', 'trainee'], recordedBy: { trainee: ['social-worker'] } }), friday, anywhere);
+  const sw = actor('social-worker');
+
+  it('is asked through the roles that record its signature', () => {
+    expect(rolesToAsk(round, round.spec.roles)).toEqual(['social-worker']);
+  });
+
+  it('has its signature recorded by an operator who may still sign in their own role', () => {
+    const recorded = recordDecision(round, sw, { round: 'evaluation', decision: 'approve', onBehalfOf: 'trainee' }, at('2026-03-06T10:00:00+01:00'));
+    expect(recorded.decisions.trainee).toMatchObject({ signedBy: 'op-social-worker', recorded: true, substitute: false });
+    expect(signingRole(recorded, sw, { round: 'evaluation', decision: 'approve' })).toBe('social-worker');
+    expect(signingRole(round, actor('nurse'), { round: 'evaluation', decision: 'approve', onBehalfOf: 'trainee' })).toBeUndefined();
   });
 });
 

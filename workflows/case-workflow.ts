@@ -50,6 +50,11 @@ const internalEventLabels: Record<string, string> = {
   'deadline.expire': 'Termine scaduto',
 };
 
+function internalEventLabel(type: string): string {
+  if (Object.hasOwn(internalEventLabels, type)) return internalEventLabels[type]!;
+  return type.startsWith('xstate.after.') ? 'Termine trascorso' : type;
+}
+
 const alertLabels: Record<DeliveryAlert['kind'], string> = {
   undeliverable: 'Notifica non recapitabile: indirizzo rifiutato',
   unstaffed: 'Notifica senza destinatari: nessun operatore con il ruolo',
@@ -182,7 +187,7 @@ class CaseEngine {
     this.timeline.push({
       at,
       event: event.type,
-      label: this.pathway.events[event.type]?.label ?? (Object.hasOwn(internalEventLabels, event.type) ? internalEventLabels[event.type] : event.type)!,
+      label: this.pathway.events[event.type]?.label ?? internalEventLabel(event.type),
       ...(actor ? { actor: { id: actor.id, role: actor.role } } : {}),
       from,
       to: this.stateKey(),
@@ -285,7 +290,8 @@ class CaseEngine {
   }
 
   private pendingRoles(): string[] {
-    return [...new Set(this.openRounds().flatMap((round) => pendingSignoffs(round).map((task) => task.candidateRole)))].sort();
+    const tasks = this.openRounds().flatMap(pendingSignoffs);
+    return [...new Set(tasks.flatMap((task) => task.recordedBy ?? [task.candidateRole]))].sort();
   }
 
   /** Only kind, version, state, roles, deadline, organisations and reference: Temporal keeps these in plain text. */

@@ -381,22 +381,23 @@ describe('job placement: evaluation and agreement', () => {
     expect(kase.snapshot.value).toBe('agreement');
     expect(kase.snapshot.context.rounds.agreement.spec.roles).toEqual(['addiction-service', 'job-placement', 'host-company', 'trainee']);
     // The trainee signs on paper: the case manager (here the social worker, who signs nothing else) is told to record it.
-    expect(kase.effects('requestSignoff')).toEqual([{ round: 'agreement', roles: ['addiction-service', 'job-placement', 'host-company', 'trainee'] }]);
-    expect(kase.effects('notify')).toEqual([{ roles: ['social-worker'] }]);
+    // Nobody holds the trainee's role: the case manager (here a social worker) is asked to collect that signature.
+    expect(kase.effects('requestSignoff')).toEqual([{ round: 'agreement', roles: ['addiction-service', 'job-placement', 'host-company', 'social-worker'] }]);
+    expect(kase.effects('notify')).toEqual([]);
     expect(kase.can('signoff.submit', { round: 'agreement', decision: 'approve', onBehalfOf: 'trainee' }, 'host-company')).toBe(false);
     approveAll(kase, 'agreement', ['addiction-service', 'job-placement', 'host-company']);
     expect(kase.snapshot.value).toBe('agreement');
     kase.traineeSigns();
     expect(kase.snapshot.value).toBe('startPending');
-    expect(kase.snapshot.context.rounds.agreement.decisions.trainee).toMatchObject({ signedByRole: 'social-worker', substitute: true });
+    expect(kase.snapshot.context.rounds.agreement.decisions.trainee).toMatchObject({ signedByRole: 'social-worker', recorded: true, substitute: false });
   });
 
-  it('does not tell the case manager twice when their service already signs for the service in charge', () => {
+  it('asks the case manager once when their service also signs for the service in charge', () => {
     const referral = { ...serdReferral, referringService: 'mental-health', caseManager: { name: 'Paolo Neri', role: 'mental-health' } };
     const kase = approveAll(new Case(referral), 'evaluation', ['job-placement', 'social-worker', 'mental-health'])
       .send('host.proposed', project(), 'job-placement')
       .send('host.accepted', {}, 'host-company');
-    expect(kase.effects('requestSignoff')).toEqual([{ round: 'agreement', roles: ['mental-health', 'job-placement', 'host-company', 'trainee'] }]);
+    expect(kase.effects('requestSignoff')).toEqual([{ round: 'agreement', roles: ['mental-health', 'job-placement', 'host-company'] }]);
     expect(kase.effects('notify')).toEqual([]);
   });
 

@@ -91,7 +91,7 @@ describe('job placement on the real Temporal server', () => {
     await expect(sign(caseRef, 'agreement', hostCompany, { onBehalfOf: 'trainee' })).rejects.toMatchObject(notAllowedNow);
     const signed = await signAgreement(caseRef, serd, caseManager);
     expect(signed.stateLabel).toBe('In attesa di avvio');
-    expect(signed.rounds.find((round) => round.id === 'agreement')?.decisions.trainee).toMatchObject({ signedBy: 'case-manager-op', substitute: true });
+    expect(signed.rounds.find((round) => round.id === 'agreement')?.decisions.trainee).toMatchObject({ signedBy: 'case-manager-op', recorded: true });
 
     await expect(send(caseRef, 'internship.started', nil)).rejects.toMatchObject(notAllowedNow);
     await send(caseRef, 'insurance.activated', nil, { policyReference: 'INAIL PAT 123 / RC 456' });
@@ -128,8 +128,9 @@ describe('job placement on the real Temporal server', () => {
       'trainee.hired',
     ]);
 
-    // The host heard of each proposal and the social worker of the trainee's signature; no message names the person.
-    const mails = await mailbox.expectCount(caseRef, 11);
+    // The host heard of each proposal and the social worker was asked for the trainee's signature; no message names the person.
+    const mails = await mailbox.expectCount(caseRef, 10);
+    expect(recipients(mails)).not.toContain('trainee@demo.raccordo.local');
     expect(recipients(mails).filter((address) => address.startsWith('host-company'))).toHaveLength(3);
     expect(mails.some((mail) => `${mail.subject} ${mail.text} ${mail.html}`.includes(person.fullName))).toBe(false);
   });
