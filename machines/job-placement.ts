@@ -414,6 +414,8 @@ export const jobPlacement = definePathway({
     [trainee]: 'Tirocinante (firma raccolta dal case manager)',
   } satisfies Record<ReferringService | typeof promoter | typeof host | typeof trainee, string>,
   organisations: ['municipality', 'health-authority'],
+  // The host company learns who the trainee is and what they can do: never their diagnosis, invalidity or judicial measure.
+  restrictedFrom: { 'special-category': [host], criminal: [host] },
   events: {
     ...signoffEvents(participants),
     'evaluation.reopened': { schema: noPayload, roles: [promoter, ...referringServices], label: 'Ripresa della valutazione' },

@@ -26,6 +26,11 @@ export interface PathwayDefinition {
   roles: Readonly<Record<string, string>>;
   /** Organisations that co-own each case (joint controllers), kept as a search attribute. */
   organisations: readonly string[];
+  /**
+   * Need-to-know: roles that take part in the pathway but must not see a class of sensitive fields (a host company
+   * sees neither diagnoses nor judicial measures). The fields are left out of what those roles read, without a trace.
+   */
+  restrictedFrom?: Readonly<Partial<Record<Sensitivity, readonly string[]>>>;
   events: Readonly<Record<string, EventDefinition>>;
   /** Italian label of every state, keyed by its dotted path ("evaluation", "activation.shelter"). */
   stateLabels: Readonly<Record<string, string>>;

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { DEMO_HOSPITAL_API_KEY } from '../api/auth.js';
+import { knownRoles } from '../activities/directory.js';
 import { loadConfig } from '../worker/config.js';
 import { isListening, startMailSink, startTemporalServer, type RunningService } from './services.js';
 import { ensureTemporalCli } from './temporal-cli.js';
@@ -78,4 +80,14 @@ Raccordo is running. Ctrl-C stops everything; cases are kept in data/ for the ne
   Temporal UI          http://localhost:${ports.temporalUi}
   Temporal gRPC        localhost:${ports.temporal}
   E-mail inbox         http://localhost:${ports.inbox}   (SMTP on localhost:${ports.smtp})
-`);
+  API documentation    http://localhost:${config.PORT}/docs
+${config.RACCORDO_DEMO_MODE ? demoAccounts() : ''}`);
+
+function demoAccounts(): string {
+  const roles = [...knownRoles().keys()].sort();
+  return `
+  Demo mode: one account per role, the username being the role, password "${config.RACCORDO_DEMO_PASSWORD}":
+    ${roles.join(', ')}
+  Demo hospital API key: ${DEMO_HOSPITAL_API_KEY}
+`;
+}
