@@ -7,6 +7,7 @@ import { freePort, startMailSink, startTemporalServer } from '../scripts/service
 import { ensureTemporalCli } from '../scripts/temporal-cli.js';
 import { ensureTimeSkippingServer } from '../scripts/time-skipping-server.js';
 import { workflowsPath } from '../worker/worker.js';
+import { mailsOutsideTemplates, type MailForAudit } from './support/mail-audit.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -45,7 +46,17 @@ export default async function setup(project: TestProject) {
   project.provide('workflowBundlePath', workflowBundlePath);
 
   return async () => {
+    // Across the whole run, on the shared SMTP server: no e-mail that is not a fixed template (no case data, ever).
+    const received = (await (await fetch(`${mail.webUrl}/api/email`)).json()) as MailForAudit[];
+    const leaking = mailsOutsideTemplates(received, ['http://raccordo.test']);
     await Promise.all([temporal.stop(), mail.stop()]);
+    if (leaking.length) {
+      console.error(`[test] ${leaking.length} of ${received.length} e-mails are not a notification template: ${JSON.stringify(leaking[0])}`);
+      // Vitest reports an error thrown here but keeps its exit code: set it, so that a leak fails the run.
+      process.exitCode = 1;
+      return;
+    }
+    console.log(`[test] all ${received.length} e-mails of the run are notification templates: no case data in any of them`);
     rmSync(scratch, { recursive: true, force: true });
   };
 }
