@@ -12,7 +12,9 @@ import { createMailer, loadDirectory } from '../worker/worker.js';
 import { createAuth } from './auth.js';
 import { createCaseService, type CaseService } from './cases.js';
 import { checkHealth } from './health.js';
+import { registerHospitalRoute } from './hospital-route.js';
 import { registerRoutes } from './routes.js';
+import webPages from './web/index.js';
 
 export interface ApiContext {
   config: Config;
@@ -70,6 +72,8 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await registerRoutes(app, { client, cases, auth, publicOrigin: new URL(config.PUBLIC_URL).origin });
+  await registerHospitalRoute(app, { cases, auth });
+  await app.register(webPages);
 
   app.addHook('onClose', async () => {
     mailer.close();

@@ -7,13 +7,14 @@ describe('the e-mail audit of the test run', () => {
   const template = renderNotification('reminder', 'DSD-2026-ABC123', url);
 
   it('accepts a notification exactly as rendered', () => {
-    expect(mailsOutsideTemplates([template], [url])).toEqual([]);
+    expect(mailsOutsideTemplates([template, renderNotification('new-task', 'HLO-2026-ABC123', 'http://127.0.0.1:41234')])).toEqual([]);
   });
 
   it('flags a message that carries anything more, or is not a notification at all', () => {
     const leaking = { ...template, text: template.text.replace('Apri:', 'Mario Rossi, dimesso dal reparto. Apri:') };
     const html = { ...template, html: `${template.html}<p>Diagnosi: F20</p>` };
     const foreign = { subject: 'Ciao', text: 'Testo libero', html: '' };
-    expect(mailsOutsideTemplates([leaking, html, foreign], [url])).toEqual([leaking, html, foreign]);
+    const elsewhere = renderNotification('new-task', 'HLO-2026-ABC123', 'https://phishing.example');
+    expect(mailsOutsideTemplates([leaking, html, foreign, elsewhere])).toEqual([leaking, html, foreign, elsewhere]);
   });
 });

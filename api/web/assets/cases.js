@@ -1,0 +1,111 @@
+// /cases: the cases of the pathways the person's role takes part in, with filters kept in the address (shareable).
+import { api, byId, h, hideLoading, isPast, learnRoles, loadPathways, overdueBadge, replaceChildren, requireUser, roleLabel, showError, timeElement } from './common.js';
+
+const kindSelect = /** @type {HTMLSelectElement} */ (byId('filter-kind'));
+const stateSelect = /** @type {HTMLSelectElement} */ (byId('filter-state'));
+const roleSelect = /** @type {HTMLSelectElement} */ (byId('filter-role'));
+const overdueBox = /** @type {HTMLInputElement} */ (byId('filter-overdue'));
+
+async function main() {
+  await requireUser();
+  const pathways = await loadPathways();
+  learnRoles(pathways);
+  const params = new URLSearchParams(location.search);
+  const filters = {
+    kind: params.get('kind') ?? '',
+    state: params.get('state') ?? '',
+    pendingRole: params.get('pendingRole') ?? '',
+    overdue: params.get('overdue') === 'true',
+  };
+
+  for (const pathway of pathways) kindSelect.appendChild(h('option', { value: pathway.kind, text: pathway.title }));
+  const roles = new Map();
+  for (const pathway of pathways.filter((candidate) => !filters.kind || candidate.kind === filters.kind)) {
+    for (const [role, label] of Object.entries(pathway.roles)) if (!roles.has(role)) roles.set(role, label);
+  }
+  for (const [role, label] of [...roles].sort((a, b) => a[1].localeCompare(b[1], 'it'))) roleSelect.appendChild(h('option', { value: role, text: label }));
+  kindSelect.value = filters.kind;
+  roleSelect.value = filters.pendingRole;
+  overdueBox.checked = filters.overdue;
+
+  const query = (withState) => {
+    const search = new URLSearchParams();
+    if (filters.kind) search.set('kind', filters.kind);
+    if (withState && filters.state) search.set('state', filters.state);
+    if (filters.pendingRole) search.set('pendingRole', filters.pendingRole);
+    if (filters.overdue) search.set('overdue', 'true');
+    const text = search.toString();
+    return `/api/cases${text ? `?${text}` : ''}`;
+  };
+  // The states to choose from are those the other filters find (a pathway's states are not listed by the API).
+  const [cases, forStates] = await Promise.all([api('GET', query(true)), filters.state ? api('GET', query(false)) : undefined]);
+  fillStates(forStates ?? cases, filters.state, pathways);
+  hideLoading();
+  render(cases, pathways, filters);
+}
+
+function fillStates(cases, chosen, pathways) {
+  const titles = new Map(pathways.map((pathway) => [pathway.kind, pathway.title]));
+  /** @type {Map<string, Map<string, string>>} */
+  const byKind = new Map();
+  for (const summary of cases) {
+    const states = byKind.get(summary.kind) ?? new Map();
+    states.set(summary.state, summary.stateLabel);
+    byKind.set(summary.kind, states);
+  }
+  let found = false;
+  for (const [kind, states] of byKind) {
+    const group = h('optgroup', { label: titles.get(kind) ?? kind });
+    for (const [state, label] of [...states].sort((a, b) => a[1].localeCompare(b[1], 'it'))) {
+      group.appendChild(h('option', { value: state, text: label }));
+      if (state === chosen) found = true;
+    }
+    stateSelect.appendChild(group);
+  }
+  if (chosen && !found) stateSelect.appendChild(h('option', { value: chosen, text: chosen }));
+  stateSelect.value = chosen;
+}
+
+function render(cases, pathways, filters) {
+  const rolesOf = new Map(pathways.map((pathway) => [pathway.kind, pathway.roles]));
+  const active = [filters.kind, filters.state, filters.pendingRole, filters.overdue].some(Boolean);
+  const count = byId('cases-count');
+  count.textContent =
+    cases.length === 0
+      ? active
+        ? 'Nessun caso corrisponde ai filtri scelti.'
+        : 'Nessun caso visibile per il suo ruolo.'
+      : cases.length === 1
+        ? `1 caso${active ? ' corrispondente ai filtri' : ''}.`
+        : `${cases.length} casi${active ? ' corrispondenti ai filtri' : ''}.`;
+  count.hidden = false;
+  byId('cases-wrap').hidden = cases.length === 0;
+  const sorted = [...cases].sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
+  replaceChildren(
+    byId('cases-table').querySelector('tbody') ?? byId('cases-table'),
+    sorted.map((summary) => {
+      const late = summary.overdue || (summary.pendingRoles.length > 0 && isPast(summary.nextDeadline));
+      return h(
+        'tr',
+        { class: late ? 'row-overdue' : undefined },
+        h('th', { scope: 'row' }, h('a', { href: `/cases/${encodeURIComponent(summary.caseRef)}`, class: 'ref', text: summary.caseRef })),
+        h('td', { text: summary.title }),
+        h('td', { text: summary.stateLabel }),
+        h('td', { text: summary.pendingRoles.map((role) => roleLabel(role, rolesOf.get(summary.kind))).join(', ') || '—' }),
+        h('td', {}, timeElement(summary.nextDeadline), late ? [' ', overdueBadge()] : null),
+        h('td', {}, timeElement(summary.startedAt, false)),
+      );
+    }),
+  );
+}
+
+main().catch((error) => showError(error instanceof Error ? error.message : String(error)));
+
+// Empty filters stay out of the address.
+byId('filters').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const search = new URLSearchParams();
+  for (const [name, value] of new FormData(/** @type {HTMLFormElement} */ (event.currentTarget))) if (value) search.set(name, String(value));
+  const text = search.toString();
+  location.assign(`/cases${text ? `?${text}` : ''}`);
+});

@@ -1,0 +1,288 @@
+// Shared helpers of the Raccordo pages: DOM building (text only, never HTML from data), the JSON API, the session,
+// Italian dates and messages.
+
+/**
+ * Builds an element. Attributes: `class`, `for`, `text`, data-* and aria-* as attributes, `hidden`/`disabled`/… as
+ * properties; children: nodes or strings (inserted as text), null/false/undefined skipped, arrays flattened.
+ * @param {string} tag
+ * @param {Record<string, unknown>} [attributes]
+ * @param {...unknown} children
+ * @returns {HTMLElement}
+ */
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === 'class') element.className = String(value);
+    else if (name === 'text') element.textContent = String(value);
+    else if (name === 'for') element.setAttribute('for', String(value));
+    else if (name.startsWith('data-') || name.startsWith('aria-') || name === 'role') element.setAttribute(name, String(value));
+    else if (value === true) element.setAttribute(name, '');
+    else if (name in element && typeof value !== 'string') /** @type {any} */ (element)[name] = value;
+    else element.setAttribute(name, String(value));
+  }
+  append(element, children);
+  return element;
+}
+
+/** @param {Node} parent @param {unknown[]} children */
+function append(parent, children) {
+  for (const child of children) {
+    if (child === undefined || child === null || child === false) continue;
+    if (Array.isArray(child)) append(parent, child);
+    else if (child instanceof Node) parent.appendChild(child);
+    else parent.appendChild(document.createTextNode(String(child)));
+  }
+}
+
+/** @param {Element} element @param {...unknown} children */
+export function replaceChildren(element, ...children) {
+  element.replaceChildren();
+  append(element, children);
+}
+
+/** @param {string} id @returns {HTMLElement} */
+export function byId(id) {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`#${id} missing`);
+  return element;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The JSON API
+
+export class ApiError extends Error {
+  /** @param {number} status @param {{ code?: string, message?: string, issues?: { path: string, message: string }[] } | undefined} body */
+  constructor(status, body) {
+    super(apiMessage(status, body));
+    this.status = status;
+    this.code = body?.code;
+    this.issues = (body?.issues ?? []).map((issue) => ({ path: issue.path, message: italianIssue(issue.message) }));
+  }
+}
+
+const statusMessages = {
+  0: 'Impossibile contattare il server: verificare la connessione e riprovare.',
+  400: 'I dati inviati non sono validi.',
+  401: 'Sessione scaduta: accedere di nuovo.',
+  403: 'Operazione non consentita per il suo ruolo.',
+  404: 'Elemento non trovato.',
+  409: 'Azione non ammessa nello stato attuale del caso.',
+  429: 'Troppi tentativi ravvicinati: attendere un minuto e riprovare.',
+  500: 'Errore del server: riprovare più tardi.',
+};
+
+/** The server's Italian message when it gave one, otherwise one by status. */
+function apiMessage(status, body) {
+  if (body && typeof body.message === 'string' && body.message.trim()) return body.message;
+  return statusMessages[status] ?? (status >= 500 ? statusMessages[500] : `Errore imprevisto (${status}).`);
+}
+
+/**
+ * The pathways' schemas carry Italian messages; generic checks (a missing field, a wrong type) may still answer in
+ * English from the validation library: those are said again in Italian.
+ * @param {string} message
+ */
+export function italianIssue(message) {
+  const text = String(message ?? '').trim();
+  if (!text) return 'Valore non valido';
+  if (/^(Required|Invalid input: expected \w+, received undefined)/i.test(text)) return 'Campo obbligatorio';
+  if (/^Invalid input: expected (number|integer)/i.test(text)) return 'Indicare un numero';
+  if (/^Invalid input: expected boolean/i.test(text)) return 'Indicare sì o no';
+  if (/^Invalid (input|option|value)|^Invalid enum/i.test(text)) return 'Valore non valido';
+  if (/^Invalid (ISO )?(date|datetime)/i.test(text)) return 'Data non valida';
+  const tooSmall = text.match(/^Too small: expected (string|number|array) to (have|be) >=?\s*(\d+)/i);
+  if (tooSmall) {
+    const [, kind, , amount] = tooSmall;
+    if (kind === 'string') return amount === '1' ? 'Campo obbligatorio' : `Almeno ${amount} caratteri`;
+    if (kind === 'array') return amount === '1' ? 'Scegliere almeno una voce' : `Scegliere almeno ${amount} voci`;
+    return `Il valore minimo è ${amount}`;
+  }
+  const tooBig = text.match(/^Too big: expected (string|number|array) to (have|be) <=?\s*(\d+)/i);
+  if (tooBig) {
+    const [, kind, , amount] = tooBig;
+    if (kind === 'string') return `Al massimo ${amount} caratteri`;
+    if (kind === 'array') return `Al massimo ${amount} voci`;
+    return `Il valore massimo è ${amount}`;
+  }
+  return text;
+}
+
+/**
+ * Calls the API. Without a session it sends the person to the login page (except for the login calls themselves).
+ * @param {string} method @param {string} path @param {unknown} [body]
+ * @returns {Promise<any>}
+ */
+export async function api(method, path, body) {
+  /** @type {Response} */
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new ApiError(0, undefined);
+  }
+  const text = await response.text();
+  let data;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
+  if (response.status === 401 && path !== '/api/session') {
+    goToLogin();
+    // The page is leaving: nothing more to show.
+    await new Promise(() => {});
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+export function goToLogin() {
+  const next = `${location.pathname}${location.search}`;
+  location.replace(next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Session, header and shared data
+
+/** @type {Promise<any> | undefined} */
+let pathwaysPromise;
+/** The pathways the person's role takes part in (kind, title, startSchema, roles, canStart). */
+export function loadPathways() {
+  pathwaysPromise ??= api('GET', '/api/pathways');
+  return pathwaysPromise;
+}
+
+/** Italian names of roles, from every pathway the person sees; a pathway's own names win for its cases. */
+const roleNames = new Map();
+
+/** @param {string} role @param {Record<string, string>} [pathwayRoles] */
+export function roleLabel(role, pathwayRoles) {
+  return pathwayRoles?.[role] ?? roleNames.get(role) ?? role;
+}
+
+/** @param {any[]} pathways */
+export function learnRoles(pathways) {
+  for (const pathway of pathways) {
+    for (const [role, label] of Object.entries(pathway.roles ?? {})) if (!roleNames.has(role)) roleNames.set(role, label);
+  }
+}
+
+/**
+ * The logged-in person, or off to the login page. Fills the header (name, role, "Esci").
+ * @returns {Promise<{ id: string, name: string, role: string, organisation: string }>}
+ */
+export async function requireUser() {
+  let session;
+  try {
+    session = await api('GET', '/api/session');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      goToLogin();
+      await new Promise(() => {});
+    }
+    throw error;
+  }
+  const user = session.user;
+  try {
+    learnRoles(await loadPathways());
+  } catch {
+    // Role names are a nicety: the raw role still identifies the person.
+  }
+  const box = document.getElementById('user-box');
+  if (box) {
+    byId('user-name').textContent = user.name;
+    byId('user-role').textContent = roleLabel(user.role);
+    box.hidden = false;
+    byId('logout').addEventListener('click', logout);
+  }
+  return user;
+}
+
+async function logout() {
+  try {
+    await api('DELETE', '/api/session');
+  } catch {
+    // Even if the server cannot be reached, leave: the session expires on its own.
+  }
+  location.assign('/login');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Notices
+
+/** Shows a page-level error in the #page-error alert (or the given element) and hides the loading line. */
+export function showError(message, element = document.getElementById('page-error')) {
+  hideLoading();
+  if (!element) return;
+  element.textContent = message;
+  element.hidden = false;
+}
+
+/** @param {HTMLElement | null} [element] */
+export function clearError(element = document.getElementById('page-error')) {
+  if (!element) return;
+  element.textContent = '';
+  element.hidden = true;
+}
+
+export function hideLoading() {
+  const loading = document.getElementById('loading');
+  if (loading) loading.hidden = true;
+}
+
+/** Polite announcement to screen readers. @param {string} message */
+export function announce(message) {
+  const status = document.getElementById('page-status');
+  if (!status) return;
+  status.textContent = '';
+  // A fresh text node after a tick, so that the same message twice is announced twice.
+  setTimeout(() => {
+    status.textContent = message;
+  }, 50);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dates (Italian, in the time zone of the services)
+
+const TIME_ZONE = 'Europe/Rome';
+const dateTimeFormat = new Intl.DateTimeFormat('it-IT', { dateStyle: 'medium', timeStyle: 'short', timeZone: TIME_ZONE });
+const dateFormat = new Intl.DateTimeFormat('it-IT', { dateStyle: 'medium', timeZone: TIME_ZONE });
+
+/** @param {string | undefined} iso @param {boolean} [withTime] */
+export function formatDate(iso, withTime = true) {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return (withTime ? dateTimeFormat : dateFormat).format(date);
+}
+
+/** A <time> element with the machine-readable instant. @param {string | undefined} iso @param {boolean} [withTime] */
+export function timeElement(iso, withTime = true) {
+  if (!iso) return h('span', { text: '—' });
+  return h('time', { datetime: iso, text: formatDate(iso, withTime) });
+}
+
+/** @param {string | undefined} iso */
+export function isPast(iso) {
+  return !!iso && Date.parse(iso) < Date.now();
+}
+
+/** The "In ritardo" badge. */
+export function overdueBadge() {
+  return h('span', { class: 'badge badge-overdue', text: 'In ritardo' });
+}
+
+/**
+ * A path inside the site, safe to go to after login (no other origin, no protocol-relative URL).
+ * @param {string | null} next
+ */
+export function safeNext(next) {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || next.startsWith('/login')) return '/';
+  return next;
+}
