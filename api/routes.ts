@@ -9,6 +9,7 @@ import type { PathwayDefinition } from '../machines/pathway.js';
 import { currentPathway, findPathway, pathways } from '../machines/registry.js';
 import type { CaseView } from '../workflows/messages.js';
 import { searchAttributes } from '../workflows/search-attributes.js';
+import { BREAK_GLASS_HEADER, MIN_BREAK_GLASS_REASON, redactCaseData } from './access.js';
 import type { Auth, SessionUser } from './auth.js';
 import { CaseError, type CaseService } from './cases.js';
 
@@ -17,6 +18,8 @@ export const SESSION_COOKIE = 'raccordo_session';
 declare module 'fastify' {
   interface FastifyRequest {
     user?: SessionUser;
+    /** Set when a case was read by breaking the glass: the audit trail records the reason and flags the access. */
+    breakGlassReason?: string;
   }
 }
 
@@ -220,23 +223,38 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
       .sort((a, b) => Number(b.overdue) - Number(a.overdue) || (a.nextDeadline ?? '~').localeCompare(b.nextDeadline ?? '~'));
   });
 
-  /** The case as the caller's role sees it, with its diagram and the forms of the events it may send now. */
-  async function caseFor(caseRef: string, user: SessionUser, view?: CaseView) {
-    const current = view ?? (await cases.view(caseRef, user.role));
+  /**
+   * The case as the caller's role sees it: restricted fields left out, with its diagram and the forms of the events it
+   * may send now. Someone outside the pathway reads it only by breaking the glass, with a stated reason.
+   */
+  async function caseFor(caseRef: string, user: SessionUser, access: { view?: CaseView; breakGlassReason?: string } = {}) {
+    const current = access.view ?? (await cases.view(caseRef, user.role));
     const pathway = findPathway(current.kind, current.version);
-    if (!pathway || !(user.role in pathway.roles)) throw new CaseError(403, 'RoleNotAllowed', 'Il tuo ruolo non partecipa a questo percorso');
+    const onPathway = !!pathway && user.role in pathway.roles;
+    const breakGlass = !onPathway && (access.breakGlassReason?.trim().length ?? 0) >= MIN_BREAK_GLASS_REASON;
+    if (!pathway || (!onPathway && !breakGlass)) {
+      throw new CaseError(403, 'RoleNotAllowed', 'Il tuo ruolo non partecipa a questo percorso: l’accesso di emergenza richiede una motivazione');
+    }
     return {
       ...current,
+      data: onPathway ? redactCaseData(pathway, user.role, current.data) : current.data,
+      ...(breakGlass ? { breakGlass: true, allowedEvents: [] } : {}),
       diagram: mermaidDiagram(pathway, current.activeStates.map((state) => state.path)),
       eventSchemas: Object.fromEntries(
-        current.allowedEvents.map(({ type }) => [type, z.toJSONSchema(pathway.events[type]!.schema, { io: 'input', unrepresentable: 'any' })]),
+        (breakGlass ? [] : current.allowedEvents).map(({ type }) => [
+          type,
+          z.toJSONSchema(pathway.events[type]!.schema, { io: 'input', unrepresentable: 'any' }),
+        ]),
       ),
     };
   }
 
-  api.get('/api/cases/:ref', { schema: { tags: ['casi'], params: caseRefParam } }, async (request) =>
-    caseFor(request.params.ref, currentUser(request)),
-  );
+  api.get('/api/cases/:ref', { schema: { tags: ['casi'], params: caseRefParam } }, async (request) => {
+    const reason = request.headers[BREAK_GLASS_HEADER];
+    const kase = await caseFor(request.params.ref, currentUser(request), { breakGlassReason: typeof reason === 'string' ? reason : undefined });
+    if ('breakGlass' in kase) request.breakGlassReason = reason as string;
+    return kase;
+  });
 
   api.post(
     '/api/cases/:ref/events',
@@ -251,7 +269,7 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
       const user = currentUser(request);
       await caseFor(request.params.ref, user);
       const view = await cases.send(request.params.ref, request.body.type, request.body.payload, actorOf(user));
-      return caseFor(request.params.ref, user, view);
+      return caseFor(request.params.ref, user, { view });
     },
   );
 }
