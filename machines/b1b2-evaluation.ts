@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { and, not } from 'xstate';
 import { eventTime, type CaseEvent } from './case.js';
 import { caseContext, caseSetup, type CaseContext } from './case-setup.js';
+import { choice } from './form.js';
 import { definePathway, signoffEvents } from './pathway.js';
 import { roundParametersSchema, type RoundSpec } from './signoff.js';
 
@@ -12,7 +13,6 @@ import { roundParametersSchema, type RoundSpec } from './signoff.js';
  * Individuale signed by the person or the guardian, ranked and funded, paid monthly, and renewed every year.
  */
 
-const measures = ['B1', 'B2'] as const;
 const asiaGrades = ['A', 'B', 'C', 'D', 'E'] as const;
 
 const dateSchema = (title: string) => z.iso.date({ error: 'Data non valida (AAAA-MM-GG)' }).meta({ title });
@@ -85,9 +85,13 @@ const completableFields = {
 };
 
 const startSchema = z.object({
-  measure: z.enum(measures, { error: 'Indicare la misura richiesta (B1 o B2)' }).meta({ title: 'Misura richiesta' }),
+  measure: choice(
+    'Misura richiesta',
+    { B1: 'B1: disabilità gravissima (ASST)', B2: 'B2: disabilità grave o non autosufficienza (Ambito)' },
+    'Indicare la misura richiesta (B1 o B2)',
+  ),
   benefits: z
-    .array(z.enum(['buono', 'voucher'], { error: 'Indicare buono o voucher' }))
+    .array(choice('Beneficio', { buono: 'Buono mensile', voucher: 'Voucher per servizi' }, 'Indicare buono o voucher'))
     .min(1, 'Indicare buono e/o voucher')
     .refine((chosen) => new Set(chosen).size === chosen.length, 'Ogni beneficio va indicato una sola volta')
     .meta({ title: 'Buono e/o voucher' }),
@@ -145,15 +149,22 @@ const parametersSchema = z.object({
 });
 type B12Parameters = z.infer<typeof parametersSchema>;
 
-const signatories = ['person', 'guardian'] as const;
-type Signatory = (typeof signatories)[number];
 
 const documentsRequestSchema = z.object({
   missing: z
     .array(
-      z.enum(['isee', 'specialist-certification', 'disability-certification', 'guardian-appointment', 'identity-document', 'other'], {
-        error: 'Documento non previsto',
-      }),
+      choice(
+        'Documento',
+        {
+          isee: 'Attestazione ISEE',
+          'specialist-certification': 'Certificazione dello specialista (scale di valutazione)',
+          'disability-certification': 'Certificazione di invalidità o L.104/92',
+          'guardian-appointment': 'Nomina del tutore o amministratore di sostegno',
+          'identity-document': 'Documento di identità',
+          other: 'Altro',
+        },
+        'Documento non previsto',
+      ),
     )
     .min(1, 'Indicare i documenti mancanti')
     .meta({ title: 'Documenti mancanti' }),
@@ -161,8 +172,9 @@ const documentsRequestSchema = z.object({
 });
 const noPayloadSchema = z.object({});
 const planSignedSchema = z.object({
-  signedBy: z.enum(signatories, { error: 'Indicare chi ha firmato: la persona o il tutore' }).meta({ title: 'Firmato da' }),
+  signedBy: choice('Firmato da', { person: 'La persona', guardian: 'Il tutore o amministratore di sostegno' }, 'Indicare chi ha firmato: la persona o il tutore'),
 });
+type Signatory = z.infer<typeof planSignedSchema>['signedBy'];
 const rankingSchema = z.object({ funded: z.boolean({ error: 'Indicare se la domanda è finanziata' }).meta({ title: 'Finanziata' }) });
 const suspensionSchema = z.object({
   reason: z

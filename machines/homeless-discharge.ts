@@ -10,6 +10,7 @@ import {
   type RoundTimerEvent,
   type SignoffEvent,
 } from './case-setup.js';
+import { choice } from './form.js';
 import { definePathway, signoffEvents, type EventDefinition } from './pathway.js';
 import { roundOutcome } from './signoff.js';
 
@@ -20,14 +21,6 @@ import { roundOutcome } from './signoff.js';
  * placement is found and confirmed by the receiving facility, and only then is the person discharged and followed up.
  * Out of office hours Pronto Intervento Sociale takes over and may find the placement itself.
  */
-
-/** An enum whose options carry their Italian labels into the form's JSON Schema. */
-function choice<const K extends string>(title: string, labels: Record<K, string>) {
-  const keys = Object.keys(labels) as [K, ...K[]];
-  return z
-    .enum(keys, { error: 'Scegliere una delle opzioni previste' })
-    .meta({ title, oneOf: keys.map((key) => ({ const: key, title: labels[key] })) });
-}
 
 const text = (max: number, missing: string) => z.string().trim().min(1, missing).max(max, `Al massimo ${max} caratteri`);
 const flag = (title: string) => z.boolean({ error: 'Indicare sì o no' }).meta({ title });

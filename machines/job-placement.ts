@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { eventTime, type CaseEvent } from './case.js';
 import { caseContext, caseSetup, type CaseContext } from './case-setup.js';
+import { choice } from './form.js';
 import { definePathway, signoffEvents } from './pathway.js';
 import { reminderPolicySchema, type RoundSpec } from './signoff.js';
 
@@ -13,15 +14,16 @@ import { reminderPolicySchema, type RoundSpec } from './signoff.js';
  */
 
 /** Services that refer a person and may follow them as the service in charge. */
-const referringServices = [
-  'addiction-service',
-  'mental-health',
-  'probation',
-  'social-worker',
-  'employment-centre',
-  'child-neuropsychiatry',
-] as const;
-type ReferringService = (typeof referringServices)[number];
+const referringServiceLabels = {
+  'addiction-service': 'SerD (servizio dipendenze)',
+  'mental-health': 'CPS/CSM (salute mentale)',
+  probation: 'UEPE (esecuzione penale esterna)',
+  'social-worker': 'Assistente sociale',
+  'employment-centre': 'Centro per l’impiego (collocamento mirato)',
+  'child-neuropsychiatry': 'UONPIA (neuropsichiatria infantile)',
+} as const;
+type ReferringService = keyof typeof referringServiceLabels;
+const referringServices = Object.keys(referringServiceLabels) as ReferringService[];
 
 const promoter = 'job-placement';
 const host = 'host-company';
@@ -29,25 +31,6 @@ const host = 'host-company';
 const trainee = 'trainee';
 
 const inclusionInternship = 'inclusion-internship';
-const routes = [inclusionInternship, 'targeted-placement'] as const;
-
-const judicialMeasures = [
-  'probation-to-social-services',
-  'probation-with-trial',
-  'home-detention',
-  'semi-liberty',
-  'external-work',
-  'other',
-] as const;
-
-const diagnosisCategories = [
-  'substance-use',
-  'psychiatric',
-  'intellectual-disability',
-  'physical-disability',
-  'sensory-disability',
-  'other',
-] as const;
 
 const startSchema = z
   .object({
@@ -62,16 +45,18 @@ const startSchema = z
           .meta({ title: 'Codice fiscale', sensitive: 'personal' }),
       })
       .meta({ title: 'Persona inviata', sensitive: 'personal' }),
-    referringService: z.enum(referringServices, { error: 'Indicare il servizio inviante' }).meta({ title: 'Servizio inviante' }),
+    referringService: choice('Servizio inviante', referringServiceLabels, 'Indicare il servizio inviante'),
     caseManager: z
       .object({
         name: z.string().trim().min(1, 'Indicare il nome del case manager').max(200).meta({ title: 'Nome del case manager' }),
-        role: z.enum(referringServices, { error: 'Indicare il servizio del case manager' }).meta({ title: 'Servizio del case manager' }),
+        role: choice('Servizio del case manager', referringServiceLabels, 'Indicare il servizio del case manager'),
       })
       .meta({ title: 'Case manager' }),
-    route: z
-      .enum(routes, { error: 'Indicare il percorso' })
-      .meta({ title: 'Percorso: tirocinio di inclusione (TIS) o collocamento mirato (L.68/99)' }),
+    route: choice(
+      'Tipo di inserimento',
+      { [inclusionInternship]: 'Tirocinio di inclusione (TIS)', 'targeted-placement': 'Collocamento mirato (L.68/99)' },
+      'Indicare il percorso',
+    ),
     alreadyInCharge: z.boolean({ error: 'Indicare se la persona è già in carico' }).meta({ title: 'Già in carico a un servizio sociale o sanitario' }),
     inChargeSince: z.iso.date({ error: 'Data non valida' }).optional().meta({ title: 'In carico dal' }),
     tisMonthsUsed: z
@@ -89,10 +74,30 @@ const startSchema = z
       .max(100, 'La percentuale va da 0 a 100')
       .optional()
       .meta({ title: 'Percentuale di invalidità civile', sensitive: 'special-category' }),
-    diagnosisCategory: z.enum(diagnosisCategories).optional().meta({ title: 'Categoria diagnostica', sensitive: 'special-category' }),
+    diagnosisCategory: choice('Categoria diagnostica', {
+      'substance-use': 'Dipendenza da sostanze',
+      psychiatric: 'Disturbo psichiatrico',
+      'intellectual-disability': 'Disabilità intellettiva',
+      'physical-disability': 'Disabilità fisica',
+      'sensory-disability': 'Disabilità sensoriale',
+      other: 'Altro',
+    })
+      .optional()
+      .meta({ sensitive: 'special-category' }),
     judicialMeasure: z
       .object({
-        measure: z.enum(judicialMeasures, { error: 'Indicare la misura' }).meta({ title: 'Misura giudiziaria', sensitive: 'criminal' }),
+        measure: choice(
+          'Misura giudiziaria',
+          {
+            'probation-to-social-services': 'Affidamento in prova ai servizi sociali',
+            'probation-with-trial': 'Messa alla prova',
+            'home-detention': 'Detenzione domiciliare',
+            'semi-liberty': 'Semilibertà',
+            'external-work': 'Lavoro all’esterno (art. 21 O.P.)',
+            other: 'Altra misura',
+          },
+          'Indicare la misura',
+        ).meta({ sensitive: 'criminal' }),
         probationContact: z
           .string()
           .trim()
@@ -161,7 +166,11 @@ const insuranceSchema = z.object({
   policyReference: z.string().trim().min(1, 'Indicare gli estremi della copertura').max(200).meta({ title: 'Estremi della copertura INAIL e RC' }),
 });
 const hiringSchema = z.object({
-  contract: z.enum(['permanent', 'fixed-term', 'apprenticeship', 'other'], { error: 'Indicare il tipo di contratto' }).meta({ title: 'Tipo di contratto' }),
+  contract: choice(
+    'Tipo di contratto',
+    { permanent: 'Tempo indeterminato', 'fixed-term': 'Tempo determinato', apprenticeship: 'Apprendistato', other: 'Altro' },
+    'Indicare il tipo di contratto',
+  ),
 });
 const exitSchema = z.object({
   reason: z.string().trim().min(1, 'Indicare il motivo').max(1000).meta({ title: 'Motivo', sensitive: 'personal' }),
@@ -403,12 +412,7 @@ export const jobPlacement = definePathway({
   parametersSchema,
   startRoles: referringServices,
   roles: {
-    'addiction-service': 'SerD (servizio dipendenze)',
-    'mental-health': 'CPS/CSM (salute mentale)',
-    probation: 'UEPE (esecuzione penale esterna)',
-    'social-worker': 'Assistente sociale',
-    'employment-centre': 'Centro per l’impiego (collocamento mirato)',
-    'child-neuropsychiatry': 'UONPIA (neuropsichiatria infantile)',
+    ...referringServiceLabels,
     [promoter]: 'NIL/SIL (servizio inserimento lavorativo)',
     [host]: 'Azienda o ente ospitante',
     [trainee]: 'Tirocinante (firma raccolta dal case manager)',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { addWorkingDays, type WorkingCalendar } from './calendar.js';
+import { choice } from './form.js';
 import type { Actor } from './case.js';
 
 /**
@@ -9,21 +10,21 @@ import type { Actor } from './case.js';
  */
 
 export const signoffDecisions = ['approve', 'request-changes', 'reject'] as const;
-export const signoffDecisionSchema = z.enum(signoffDecisions);
-export type SignoffDecision = z.infer<typeof signoffDecisionSchema>;
+export type SignoffDecision = (typeof signoffDecisions)[number];
 
 export const signoffDecisionLabels: Record<SignoffDecision, string> = {
   approve: 'Approva',
   'request-changes': 'Richiede modifiche',
   reject: 'Respinge',
 };
+export const signoffDecisionSchema = choice('Decisione', signoffDecisionLabels, 'Scegliere una decisione');
 
 export const signoffPayloadSchema = z.object({
-  round: z.string().min(1),
+  round: z.string().min(1).meta({ title: 'Valutazione' }),
   decision: signoffDecisionSchema,
-  notes: z.string().trim().max(4000).optional(),
+  notes: z.string().trim().max(4000, 'Al massimo 4000 caratteri').optional().meta({ title: 'Note' }),
   /** A substitute signing for an absent evaluator names the role signed for; the record keeps both. */
-  onBehalfOf: z.string().min(1).optional(),
+  onBehalfOf: z.string().min(1).optional().meta({ title: 'Firma per conto del ruolo' }),
 });
 export type SignoffPayload = z.infer<typeof signoffPayloadSchema>;
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { and, assertEvent, assign, not, stateIn } from 'xstate';
 import type { CaseEvent } from './case.js';
 import { caseContext, caseSetup, type CaseContext } from './case-setup.js';
+import { choice } from './form.js';
 import { definePathway, signoffEvents, type EventDefinition } from './pathway.js';
 
 /**
@@ -118,7 +119,6 @@ const outcomes = {
 } satisfies Record<string, OutcomeSpec>;
 type Outcome = keyof typeof outcomes;
 const outcomeSpecs = Object.entries(outcomes) as [Outcome, OutcomeSpec][];
-const outcomeValues = outcomeSpecs.map(([outcome]) => outcome) as [Outcome, ...Outcome[]];
 
 const noPayload = z.object({});
 const event = <S extends z.ZodObject = typeof noPayload>(label: string, senders: readonly Role[], schema?: S) => ({
@@ -164,7 +164,13 @@ const pathwayEvents = {
   'case.close': event(
     'Chiusura del percorso',
     ['cav-operator', 'social-worker', 'physician'],
-    z.object({ outcome: z.enum(outcomeValues, { error: 'Esito non valido' }).meta({ title: 'Esito del percorso' }) }),
+    z.object({
+      outcome: choice(
+        'Esito del percorso',
+        Object.fromEntries(outcomeSpecs.map(([outcome, spec]) => [outcome, spec.label])) as Record<Outcome, string>,
+        'Esito non valido',
+      ),
+    }),
   ),
 } satisfies Record<string, EventDefinition>;
 
