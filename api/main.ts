@@ -1,9 +1,23 @@
 import { loadConfig } from '../worker/config.js';
+import { startHl7Listener } from './hl7.js';
 import { buildServer } from './server.js';
 
 const config = loadConfig();
-const { app } = await buildServer(config);
+const { app, context } = await buildServer(config);
 await app.listen({ host: config.HOST, port: config.PORT });
+const hl7 =
+  config.RACCORDO_HL7_PORT === 0
+    ? undefined
+    : await startHl7Listener({
+        port: config.RACCORDO_HL7_PORT,
+        host: config.RACCORDO_HL7_HOST,
+        cases: context.cases,
+        // MLLP has no credentials: the port must be reachable from the hospital network only.
+        actor: { id: 'system:hl7', role: 'ward', organisation: 'hospital' },
+        homelessRule: config.RACCORDO_HL7_HOMELESS_RULE,
+        log: app.log,
+      });
+if (hl7) app.log.info(`HL7 MLLP listener on port ${hl7.port}`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void app.close().then(() => process.exit(0)));
+  process.once(signal, () => void Promise.all([hl7?.close(), app.close()]).then(() => process.exit(0)));
 }

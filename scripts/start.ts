@@ -13,7 +13,8 @@ const ports = { temporal: 7233, temporalUi: 8233, smtp: 1025, inbox: 1080 };
 const config = loadConfig();
 
 const busy = [];
-for (const [name, port] of Object.entries({ ...ports, api: config.PORT })) {
+for (const [name, port] of Object.entries({ ...ports, api: config.PORT, hl7: config.RACCORDO_HL7_PORT })) {
+  if (port === 0) continue;
   if (await isListening(port)) busy.push(`${name} (${port})`);
 }
 if (busy.length) {
@@ -81,6 +82,7 @@ Raccordo is running. Ctrl-C stops everything; cases are kept in data/ for the ne
   Temporal gRPC        localhost:${ports.temporal}
   E-mail inbox         http://localhost:${ports.inbox}   (SMTP on localhost:${ports.smtp})
   API documentation    http://localhost:${config.PORT}/docs
+  HL7 v2 MLLP          localhost:${config.RACCORDO_HL7_PORT}   (ADT^A03 / ADT^A16 discharges)
 ${config.RACCORDO_DEMO_MODE ? demoAccounts() : ''}`);
 
 function demoAccounts(): string {

@@ -21,8 +21,8 @@ export const configSchema = z.object({
   RACCORDO_DIRECTORY_FILE: z.string().optional(),
   /** Effective-dated pathway values (amounts, thresholds, call windows, protocol assumptions): `<kind>.json` each. */
   RACCORDO_PARAMETERS_DIR: z.string().default('config/parameters'),
-  /** The MLLP listener for hospital ADT messages (api/hl7.ts); off when no port is set. */
-  RACCORDO_HL7_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** The MLLP listener for hospital ADT messages (api/hl7.ts); `0` turns it off. */
+  RACCORDO_HL7_PORT: z.coerce.number().int().min(0).max(65535).default(2575),
   RACCORDO_HL7_HOST: z.string().default('0.0.0.0'),
   /**
    * Which discharged patients are homeless: `SEG-field[.component]~regex`, the regex tested case-insensitively on the
