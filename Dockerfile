@@ -29,6 +29,9 @@ COPY activities ./activities
 COPY worker ./worker
 COPY api ./api
 COPY scripts ./scripts
+COPY config ./config
+# The audit register is the one thing the app writes: its own directory, on a volume in docker-compose.yml.
+RUN mkdir -p /app/data/audit && chown node:node /app/data/audit
 
 # The official image's unprivileged user (uid 1000).
 USER node

@@ -10,6 +10,7 @@ import { currentPathway, findPathway, pathways } from '../machines/registry.js';
 import type { CaseView } from '../workflows/messages.js';
 import { searchAttributes } from '../workflows/search-attributes.js';
 import { BREAK_GLASS_HEADER, MIN_BREAK_GLASS_REASON, redactCaseData } from './access.js';
+import type { AuditLog } from './audit.js';
 import type { Auth, SessionUser } from './auth.js';
 import { CaseError, type CaseService } from './cases.js';
 
@@ -53,6 +54,9 @@ export interface RouteDeps {
   cases: CaseService;
   auth: Auth;
   publicOrigin: string;
+  audit: AuditLog;
+  /** Roles that may read a case's register of accesses. */
+  auditRoles: readonly string[];
 }
 
 /** The pathways a role takes part in: the only ones whose cases it may list or open. */
@@ -64,7 +68,7 @@ function deepestLabelled(pathway: PathwayDefinition | undefined, paths: readonly
   return { state, stateLabel: pathway?.stateLabels[state] ?? state };
 }
 
-export async function registerRoutes(app: FastifyInstance, { client, cases, auth, publicOrigin }: RouteDeps) {
+export async function registerRoutes(app: FastifyInstance, { client, cases, auth, publicOrigin, audit, auditRoles }: RouteDeps) {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   app.setErrorHandler((error: Error, request, reply) => {
@@ -162,6 +166,7 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
     async (request, reply) => {
       const actor = actorOf(currentUser(request));
       const { caseRef } = await cases.start({ kind: request.body.kind, data: request.body.data, actor });
+      request.auditCaseRef = caseRef;
       const view = await cases.view(caseRef, actor.role);
       return reply.code(201).send({ caseRef, state: view.state, stateLabel: view.stateLabel });
     },
@@ -270,6 +275,43 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
       await caseFor(request.params.ref, user);
       const view = await cases.send(request.params.ref, request.body.type, request.body.payload, actorOf(user));
       return caseFor(request.params.ref, user, { view });
+    },
+  );
+
+  /** Who accessed a case, when and why: what a person may ask for (GDPR art. 15). Itself recorded as `audit.read`. */
+  api.get(
+    '/api/cases/:ref/accesses',
+    {
+      schema: {
+        tags: ['casi'],
+        params: caseRefParam,
+        response: {
+          200: z.object({
+            caseRef: z.string(),
+            accesses: z.array(
+              z.object({
+                at: z.string(),
+                actor: z.object({ id: z.string(), role: z.string(), organisation: z.string() }),
+                action: z.string(),
+                detail: z.string().optional(),
+                reason: z.string().optional(),
+                outcome: z.union([z.number(), z.string()]),
+              }),
+            ),
+          }),
+          403: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!auditRoles.includes(currentUser(request).role)) {
+        return fail(reply, 403, 'RoleNotAllowed', 'Il tuo ruolo non può consultare il registro degli accessi');
+      }
+      const entries = await audit.entriesForCase(request.params.ref);
+      return {
+        caseRef: request.params.ref,
+        accesses: entries.map(({ at, actor, action, detail, reason, outcome }) => ({ at, actor, action, detail, reason, outcome })),
+      };
     },
   );
 }

@@ -6,11 +6,14 @@ import swaggerUi from '@fastify/swagger-ui';
 import { Client, Connection } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createDataConverter, loadKeyring, PayloadEncryptionCodec } from '../worker/codec.js';
 import type { Config } from '../worker/config.js';
 import { loadPathwayParameters } from '../worker/parameters.js';
 import { createMailer, loadDirectory } from '../worker/worker.js';
+import { openAuditLog, registerAuditTrail } from './audit.js';
 import { createAuth } from './auth.js';
 import { createCaseService, type CaseService } from './cases.js';
+import { registerCodecEndpoint } from './codec-endpoint.js';
 import { checkHealth } from './health.js';
 import { registerHospitalRoute } from './hospital-route.js';
 import { registerRoutes } from './routes.js';
@@ -23,12 +26,16 @@ export interface ApiContext {
 }
 
 export async function buildServer(config: Config): Promise<{ app: FastifyInstance; context: ApiContext }> {
+  // First: without a key nothing starts, since case data must reach Temporal encrypted.
+  const keyring = loadKeyring(config);
   // Lazy: the API starts, and says so on /health, even while Temporal is still coming up or down.
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: createDataConverter(keyring) });
   const mailer = createMailer(config);
   const cases = createCaseService(client, config.TEMPORAL_TASK_QUEUE, { parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) });
   const auth = await createAuth(config, loadDirectory(config));
+  // Fails the start if the register's last entry is damaged: accesses must not go unrecorded, or onto a new chain.
+  const audit = await openAuditLog(config.RACCORDO_AUDIT_FILE);
 
   const app = Fastify({
     logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] },
@@ -71,8 +78,27 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await registerRoutes(app, { client, cases, auth, publicOrigin: new URL(config.PUBLIC_URL).origin });
+  // Before the routes, so that every one of them is recorded.
+  registerAuditTrail(app, audit);
+  const auditRoles = config.RACCORDO_AUDIT_ROLES.split(',').map((role) => role.trim()).filter(Boolean);
+  await registerRoutes(app, { client, cases, auth, publicOrigin: new URL(config.PUBLIC_URL).origin, audit, auditRoles });
   await registerHospitalRoute(app, { cases, auth });
+  registerCodecEndpoint(app, {
+    codec: new PayloadEncryptionCodec(keyring),
+    auth,
+    allowedRoles: config.RACCORDO_CODEC_ROLES.split(',').map((role) => role.trim()).filter(Boolean),
+    uiOrigin: config.TEMPORAL_UI_ORIGIN,
+    publicOrigin: config.PUBLIC_URL,
+    // Decoding in the Temporal UI is reading case data: recorded before the plaintext leaves.
+    onDecode: async ({ user, namespace, payloadCount }) => {
+      await audit.append({
+        actor: { id: user.id, role: user.role, organisation: user.organisation },
+        action: 'payload.decode',
+        detail: `${namespace ?? 'default'}:${payloadCount}`,
+        outcome: 200,
+      });
+    },
+  });
   await app.register(webPages);
 
   app.addHook('onClose', async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCaseService, type CaseService } from '../api/cases.js';
 import type { Actor } from '../machines/case.js';
+import { createDataConverter, ensureKeyFile, loadKeyring } from '../worker/codec.js';
 import { loadConfig } from '../worker/config.js';
 import { loadPathwayParameters } from '../worker/parameters.js';
 import { createCaseWorker } from '../worker/worker.js';
@@ -18,6 +19,11 @@ import { ensureTemporalCli } from './temporal-cli.js';
  * existing version's histories to make a failing replay pass: that failure is the point.
  */
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures', 'histories');
+/**
+ * Histories are recorded encrypted, as production writes them, so that replay also guards the codec's format. Their
+ * key is a fixture like them, kept next to them forever: it encrypts made-up cases only, never real data.
+ */
+const fixtureKeyFile = join(import.meta.dirname, '..', 'test', 'fixtures', 'history-payload-keys.json');
 const actor = (role: string, organisation = 'health-authority'): Actor => ({ id: role, role, organisation });
 const socialWorker = actor('social-worker', 'municipality');
 const approve = { round: 'evaluation', decision: 'approve' };
@@ -51,11 +57,18 @@ const scratch = mkdtempSync(join(tmpdir(), 'raccordo-record-'));
 const cli = ensureTemporalCli();
 const temporal = await startTemporalServer({ cli, port: await freePort() });
 const mail = await startMailSink({ smtpPort: await freePort(), webPort: await freePort(), mailDirectory: scratch });
-const config = loadConfig({ TEMPORAL_ADDRESS: temporal.address, SMTP_HOST: '127.0.0.1', SMTP_PORT: String(mail.smtpPort), LOG_LEVEL: 'silent' });
+ensureKeyFile(fixtureKeyFile, 'replay-fixtures', 'Test fixture: encrypts the made-up recorded histories only. Never use it for real data.');
+const config = loadConfig({
+  TEMPORAL_ADDRESS: temporal.address,
+  SMTP_HOST: '127.0.0.1',
+  SMTP_PORT: String(mail.smtpPort),
+  LOG_LEVEL: 'silent',
+  RACCORDO_PAYLOAD_KEY_FILE: fixtureKeyFile,
+});
 const native = await NativeConnection.connect({ address: temporal.address });
 const worker = await createCaseWorker({ config, connection: native });
 const connection = await Connection.connect({ address: temporal.address });
-const client = new Client({ connection });
+const client = new Client({ connection, dataConverter: createDataConverter(loadKeyring(config)) });
 const cases = createCaseService(client, config.TEMPORAL_TASK_QUEUE, { parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) });
 
 try {

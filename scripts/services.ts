@@ -63,6 +63,8 @@ export interface TemporalServerOptions {
   port: number;
   /** Omitted: no web UI (tests). */
   uiPort?: number;
+  /** Where the web UI asks to decode encrypted payloads (Raccordo's codec endpoint). */
+  uiCodecEndpoint?: string;
   /** A SQLite file, so that cases survive a restart; omitted: in memory. */
   dbFile?: string;
   output?: 'inherit' | 'ignore';
@@ -76,6 +78,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'error'];
   args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
+  if (options.uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   else args.push('--headless');
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { DEMO_HOSPITAL_API_KEY } from '../api/auth.js';
 import { knownRoles } from '../activities/directory.js';
+import { ensureKeyFile, loadKeyring } from '../worker/codec.js';
 import { loadConfig } from '../worker/config.js';
 import { isListening, startMailSink, startTemporalServer, type RunningService } from './services.js';
 import { ensureTemporalCli } from './temporal-cli.js';
@@ -19,6 +20,22 @@ for (const [name, port] of Object.entries({ ...ports, api: config.PORT, hl7: con
 }
 if (busy.length) {
   console.error(`[start] ports already in use: ${busy.join(', ')}. Is another "npm start" running? Stop it first.`);
+  process.exit(1);
+}
+
+// Case data reaches Temporal encrypted. Without keys of its own, the local demo gets a key file in data/ (gitignored),
+// created once and then kept: the cases in data/temporal.db cannot be read without it.
+const keyEnvironment: Record<string, string> = {};
+if (!config.RACCORDO_PAYLOAD_KEYS && !config.RACCORDO_PAYLOAD_KEY_FILE && config.RACCORDO_DEMO_MODE) {
+  const keyFile = join(root, 'data', 'payload-keys.json');
+  const keyId = `local-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
+  if (ensureKeyFile(keyFile, keyId)) console.log('[start] created data/payload-keys.json: the key that encrypts case data in Temporal');
+  keyEnvironment.RACCORDO_PAYLOAD_KEY_FILE = keyFile;
+}
+try {
+  loadKeyring({ ...config, ...keyEnvironment });
+} catch (error) {
+  console.error(`[start] ${(error as Error).message}`);
   process.exit(1);
 }
 
@@ -39,7 +56,13 @@ function startNode(name: string, entry: string): RunningService {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`, SMTP_HOST: '127.0.0.1', SMTP_PORT: String(ports.smtp) },
+    env: {
+      ...process.env,
+      ...keyEnvironment,
+      TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(ports.smtp),
+    },
   });
   child.on('exit', (code, signal) => {
     if (stopping) return;
@@ -61,7 +84,13 @@ try {
   const cli = ensureTemporalCli();
   console.log('[start] starting the Temporal dev server (data in data/temporal.db)…');
   services.push(
-    await startTemporalServer({ cli, port: ports.temporal, uiPort: ports.temporalUi, dbFile: join(root, 'data', 'temporal.db') }),
+    await startTemporalServer({
+      cli,
+      port: ports.temporal,
+      uiPort: ports.temporalUi,
+      uiCodecEndpoint: `http://localhost:${config.PORT}/codec`,
+      dbFile: join(root, 'data', 'temporal.db'),
+    }),
   );
   console.log('[start] starting the SMTP sink (maildev)…');
   services.push(await startMailSink({ smtpPort: ports.smtp, webPort: ports.inbox, mailDirectory: join(root, 'data', 'mail') }));
@@ -79,6 +108,8 @@ Raccordo is running. Ctrl-C stops everything; cases are kept in data/ for the ne
 
   API and web app      http://localhost:${config.PORT}   (health: http://localhost:${config.PORT}/health)
   Temporal UI          http://localhost:${ports.temporalUi}
+                       payloads are encrypted; the UI decodes them through http://localhost:${config.PORT}/codec for someone
+                       logged in here as ${config.RACCORDO_CODEC_ROLES.split(',')[0]} (enable "include cross-origin credentials" in its codec settings)
   Temporal gRPC        localhost:${ports.temporal}
   E-mail inbox         http://localhost:${ports.inbox}   (SMTP on localhost:${ports.smtp})
   API documentation    http://localhost:${config.PORT}/docs

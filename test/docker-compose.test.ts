@@ -155,16 +155,24 @@ describe('docker-compose.yml', () => {
     expect(env.POSTGRES_PWD).toBe(pgEnv.POSTGRES_PASSWORD);
   });
 
-  it('keeps PostgreSQL data on a named volume that survives `docker compose down`', () => {
-    const mounts = (service('postgresql').volumes ?? []).map((volume) =>
+  it.each([
+    ['postgresql', '/var/lib/postgresql/data'],
+    ['api', '/app/data/audit'],
+  ])('keeps the data of %s (%s) on a named volume that survives `docker compose down`', (name, target) => {
+    const mounts = (service(name).volumes ?? []).map((volume) =>
       typeof volume === 'string'
         ? { source: volume.split(':')[0], target: volume.split(':')[1] }
         : { source: volume.source, target: volume.target },
     );
-    const data = mounts.find((mount) => mount.target === '/var/lib/postgresql/data');
-    expect(data, 'a volume mounted on /var/lib/postgresql/data').toBeDefined();
+    const data = mounts.find((mount) => mount.target === target);
+    expect(data, `a volume mounted on ${target}`).toBeDefined();
     expect(data!.source).toMatch(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/); // a name, not a host path or an anonymous volume
     expect(Object.keys(compose.volumes ?? {})).toContain(data!.source);
+  });
+
+  it('puts the pathway parameters in the image and lets the app write its audit register', () => {
+    expect(dockerfileText).toMatch(/^COPY config \.\/config$/m);
+    expect(dockerfileText).toMatch(/mkdir -p \/app\/data\/audit && chown node:node \/app\/data\/audit/);
   });
 
   describe('temporal-setup', () => {

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +10,9 @@ import { createCaseService } from '../api/cases.js';
 import { freePort, startTemporalServer, type RunningTemporal } from '../scripts/services.js';
 import type { caseWorkflow } from '../workflows/case-workflow.js';
 import { createCaseWorker } from '../worker/worker.js';
-import { actors, eventually, mailbox, recipients, testConfig, uniqueTaskQueue } from './support/harness.js';
+import { actors, mailbox, recipients, testConfig, testDataConverter, uniqueTaskQueue } from './support/harness.js';
+import { spawnWorker as spawnWorkerProcess } from './support/processes.js';
 
-const root = join(import.meta.dirname, '..');
 const approve = { round: 'evaluation', decision: 'approve' };
 // Whole processes start here, each bundling the workflow code: generous on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 180_000 });
@@ -21,30 +21,11 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-/** The production worker entry point, as its own process. */
+/** The production worker entry point, as its own process, killed at the end if still running. */
 async function spawnWorker(taskQueue: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'worker/main.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(inject('smtpPort')),
-      PUBLIC_URL: 'http://raccordo.test',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-  });
-  let output = '';
-  for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await eventually(async () => output.includes('RUNNING') || (child.exitCode !== null && Promise.reject(new Error(output))), 90_000, 'the worker process');
-  return child;
+  const worker = await spawnWorkerProcess({ taskQueue });
+  cleanups.push(() => worker.kill());
+  return worker.child;
 }
 
 describe('a worker process killed in the middle of a case', () => {
@@ -52,7 +33,7 @@ describe('a worker process killed in the middle of a case', () => {
     const taskQueue = uniqueTaskQueue('killed-worker');
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     cleanups.push(() => connection.close());
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: testDataConverter() });
     const cases = createCaseService(client, taskQueue);
 
     const first = await spawnWorker(taskQueue);
@@ -95,7 +76,7 @@ describe('the Temporal server killed and restarted on the same SQLite file', () 
     });
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
-    const cases = createCaseService(new Client({ connection }), taskQueue);
+    const cases = createCaseService(new Client({ connection, dataConverter: testDataConverter() }), taskQueue);
 
     const evaluationFrom = new Date(Date.now() + 12_000).toISOString();
     const { caseRef } = await cases.start({ kind: 'hello', data: { summary: 'Caso durante un riavvio', evaluationFrom }, actor: actors.socialWorker });

@@ -17,6 +17,8 @@ declare module 'vitest' {
     smtpPort: number;
     mailWebUrl: string;
     workflowBundlePath: string;
+    /** A folder of the run's own, for what tests would otherwise write into the repository (the audit register). */
+    scratchDir: string;
   }
 }
 
@@ -44,6 +46,7 @@ export default async function setup(project: TestProject) {
   project.provide('smtpPort', mail.smtpPort);
   project.provide('mailWebUrl', mail.webUrl);
   project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('scratchDir', scratch);
 
   return async () => {
     // Across the whole run, on the shared SMTP server: no e-mail that is not a fixed template (no case data, ever).

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { findPathway } from '../machines/registry.js';
+import { createDataConverter, readKeyFile } from '../worker/codec.js';
 
 /**
  * Histories recorded from real cases (scripts/record-histories.ts) replayed against today's code: a change that
@@ -13,6 +14,9 @@ const fixtures = join(import.meta.dirname, 'fixtures', 'histories');
 const histories = readdirSync(fixtures)
   .filter((file) => file.endsWith('.json'))
   .map((file) => ({ name: file.replace(/\.json$/, ''), history: JSON.parse(readFileSync(join(fixtures, file), 'utf8')) as unknown }));
+// Decoded as the worker decodes: histories recorded encrypted (scripts/record-histories.ts) need their fixture key,
+// those recorded before encryption pass through the codec unchanged.
+const dataConverter = createDataConverter(readKeyFile(join(import.meta.dirname, 'fixtures', 'history-payload-keys.json')));
 
 describe('recorded histories', () => {
   it('cover every registered pathway version that has them', () => {
@@ -24,7 +28,7 @@ describe('recorded histories', () => {
   });
 
   it.each(histories)('$name replays deterministically', async ({ name, history }) => {
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, name);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter }, history, name);
   });
 
   it('catch a non-deterministic change to the interpreter', async () => {
@@ -32,7 +36,7 @@ describe('recorded histories', () => {
       workflowsPath: join(import.meta.dirname, 'support', 'drifted-workflow.ts'),
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     });
-    await expect(Worker.runReplayHistory({ workflowBundle: drifted }, histories[0]!.history, histories[0]!.name)).rejects.toThrow(
+    await expect(Worker.runReplayHistory({ workflowBundle: drifted, dataConverter }, histories[0]!.history, histories[0]!.name)).rejects.toThrow(
       DeterminismViolationError,
     );
   });

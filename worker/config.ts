@@ -36,6 +36,18 @@ export const configSchema = z.object({
   RACCORDO_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   /** How long a session lasts without use. */
   RACCORDO_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(480),
+  /** Payload encryption keys (worker/codec.ts), `id:base64key` separated by commas: the first encrypts, all decrypt. */
+  RACCORDO_PAYLOAD_KEYS: z.string().optional(),
+  /** Or a JSON key file `{ "active": "id", "keys": { "id": "base64key" } }`; `npm start` creates data/payload-keys.json. */
+  RACCORDO_PAYLOAD_KEY_FILE: z.string().optional(),
+  /** Roles whose sessions may use the codec endpoint, i.e. read decrypted case data in the Temporal UI; comma-separated. */
+  RACCORDO_CODEC_ROLES: z.string().default('social-service-head'),
+  /** The Temporal UI's origin: the only one allowed to call the codec endpoint from a browser. */
+  TEMPORAL_UI_ORIGIN: z.url().default('http://localhost:8233'),
+  /** The register of accesses to cases (api/audit.ts): append-only JSON Lines, to be kept at least 24 months. */
+  RACCORDO_AUDIT_FILE: z.string().min(1).default('data/audit/audit.jsonl'),
+  /** Roles that may read who accessed a case (GET /api/cases/:ref/accesses), comma-separated. */
+  RACCORDO_AUDIT_ROLES: z.string().default('social-service-head'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

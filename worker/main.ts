@@ -1,8 +1,11 @@
 import { NativeConnection } from '@temporalio/worker';
+import { loadKeyring } from './codec.js';
 import { loadConfig } from './config.js';
 import { createCaseWorker } from './worker.js';
 
 const config = loadConfig();
+// Before connecting: a missing key must stop the worker at once, not once Temporal happens to be reachable.
+loadKeyring(config);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const worker = await createCaseWorker({ config, connection });
 console.log(`[worker] polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);

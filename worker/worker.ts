@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { createActivities } from '../activities/index.js';
 import { createDirectory, demoDirectory, operatorSchema, type Directory } from '../activities/directory.js';
+import { createDataConverter, loadKeyring } from './codec.js';
 import type { Config } from './config.js';
 
 export const workflowsPath = createRequire(import.meta.url).resolve('../workflows/index.ts');
@@ -42,6 +43,9 @@ export interface CaseWorkerOptions {
 }
 
 export async function createCaseWorker({ config, connection, directory, workflowBundle, taskQueue }: CaseWorkerOptions) {
+  // First: without a key nothing starts. Everything the worker writes to Temporal (results, activity inputs, timeline,
+  // query answers) is encrypted.
+  const dataConverter = createDataConverter(loadKeyring(config));
   const activities = createActivities({
     mailer: createMailer(config),
     directory: directory ?? loadDirectory(config),
@@ -53,6 +57,7 @@ export async function createCaseWorker({ config, connection, directory, workflow
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     activities,
+    dataConverter,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
   });
 }

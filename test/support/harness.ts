@@ -2,12 +2,14 @@ import { Client, Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 import { createCaseService, type CaseService } from '../../api/cases.js';
 import { freePort, startTimeSkippingServer } from '../../scripts/services.js';
 import type { Actor } from '../../machines/case.js';
 import { searchAttributes } from '../../workflows/search-attributes.js';
+import { createDataConverter, loadKeyring, parseKeyList } from '../../worker/codec.js';
 import { loadConfig, type Config } from '../../worker/config.js';
 import { loadPathwayParameters } from '../../worker/parameters.js';
 import { createCaseWorker } from '../../worker/worker.js';
@@ -15,13 +17,26 @@ import { createCaseWorker } from '../../worker/worker.js';
 // Before any connection exists: the SDK's runtime is a singleton, and its default logger floods test output.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
+/**
+ * The payload key of every test: one fixed key for all test files and processes, because they share one Temporal
+ * server and listing cases decodes the memos of other files' cases too. Derived from a public phrase: it guards
+ * made-up data only, and must never encrypt anything real.
+ */
+export const TEST_PAYLOAD_KEYS = `test:${createHash('sha256').update('raccordo: test payload key, never for real data').digest('base64')}`;
+
+/** What test clients decode and encode with: the same codec as the workers and the API. */
+export const testDataConverter = () => createDataConverter(parseKeyList(TEST_PAYLOAD_KEYS));
+
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
     TEMPORAL_ADDRESS: inject('temporalAddress'),
+    RACCORDO_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(inject('smtpPort')),
     PUBLIC_URL: 'http://raccordo.test',
     LOG_LEVEL: 'silent',
+    // One register per test process, in the run's scratch folder: never the repository's data/.
+    RACCORDO_AUDIT_FILE: join(inject('scratchDir'), `audit-${process.pid}.jsonl`),
     ...overrides,
   });
 }
@@ -64,7 +79,7 @@ export async function startCaseStack(name: string, overrides: Record<string, str
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const stopWorker = await runWorker(config, nativeConnection, taskQueue);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: createDataConverter(loadKeyring(config)) });
   return {
     client,
     cases: createCaseService(client, taskQueue, { parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) }),
@@ -90,6 +105,7 @@ const attachTimeSkipping = (address: string) =>
     supportsTimeSkipping: true,
     address,
     namespace: 'default',
+    client: { dataConverter: testDataConverter() },
   });
 
 /** The same worker against Temporal's Java time-skipping server: days of timers pass in seconds. */

@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { freePort, startMailSink, type RunningMailSink } from '../../scripts/services.js';
+import { eventually, TEST_PAYLOAD_KEYS, type ReceivedMail } from './harness.js';
+
+const root = join(import.meta.dirname, '..', '..');
+
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  /** What the process wrote so far (the last 64 KiB), for failure messages. */
+  output(): string;
+  /** Kills the process with the signal (SIGKILL: no goodbye to the server) and waits for it to exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface WorkerProcessOptions {
+  taskQueue: string;
+  /** Defaults to the suite's shared dev server. */
+  temporalAddress?: string;
+  /** Defaults to the suite's shared SMTP sink. */
+  smtpPort?: number;
+  env?: Record<string, string>;
+}
+
+/**
+ * The production worker entry point (worker/main.ts) as its own process, which bundles the workflow code itself.
+ * Resolves once the worker polls its task queue; the caller registers `kill` as a cleanup.
+ */
+export async function spawnWorker(options: WorkerProcessOptions): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'worker/main.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: options.temporalAddress ?? inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: options.taskQueue,
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(options.smtpPort ?? inject('smtpPort')),
+      PUBLIC_URL: 'http://raccordo.test',
+      RACCORDO_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  for (const stream of [child.stdout!, child.stderr!]) {
+    stream.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-65_536)));
+  }
+  const exited = once(child, 'exit');
+  const worker: WorkerProcess = {
+    child,
+    output: () => output,
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      await exited;
+    },
+  };
+  // The SDK logs its state change to RUNNING once it polls; a process that exits first fails at once, with its output.
+  const deadline = Date.now() + 90_000;
+  while (!output.includes('RUNNING')) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the worker process exited before polling:\n${output}`);
+    if (Date.now() > deadline) {
+      await worker.kill();
+      throw new Error(`the worker process did not poll within 90 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return worker;
+}
+
+/** A maildev of a test's own: its inbox holds only that test's messages, so that counts are exact. */
+export interface DedicatedMailSink {
+  readonly smtpPort: number;
+  /** Every message received so far. */
+  inbox(): Promise<ReceivedMail[]>;
+  /** Waits until at least `count` messages have arrived, then a little longer to catch any extra one. */
+  expectAtLeast(count: number, timeoutMs: number): Promise<ReceivedMail[]>;
+  /** Down: connections to its SMTP port are refused. */
+  stop(): Promise<void>;
+  /** Back on the same ports. */
+  restart(): Promise<void>;
+  /** Stops it and removes its directory. */
+  dispose(): Promise<void>;
+}
+
+export async function startDedicatedMailSink(): Promise<DedicatedMailSink> {
+  const dir = mkdtempSync(join(tmpdir(), 'raccordo-sink-'));
+  const options = { smtpPort: await freePort(), webPort: await freePort(), mailDirectory: dir };
+  let sink: RunningMailSink | undefined = await startMailSink(options);
+  const inbox = async () => {
+    if (!sink) throw new Error('the mail sink is stopped');
+    const response = await fetch(`${sink.webUrl}/api/email`);
+    if (!response.ok) throw new Error(`maildev answered ${response.status}`);
+    return (await response.json()) as ReceivedMail[];
+  };
+  return {
+    smtpPort: options.smtpPort,
+    inbox,
+    async expectAtLeast(count, timeoutMs) {
+      await eventually(async () => (await inbox()).length >= count, timeoutMs, `${count} e-mails`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      return inbox();
+    },
+    async stop() {
+      await sink?.stop();
+      sink = undefined;
+    },
+    async restart() {
+      if (!sink) sink = await startMailSink(options);
+    },
+    async dispose() {
+      await sink?.stop();
+      sink = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The Message-ID of a received message: the product derives it from the case and the effect, so a resend repeats it. */
+export const messageIdOf = (mail: ReceivedMail) => mail.headers['message-id'] ?? '';
