@@ -5,6 +5,7 @@ import { buildServer } from './server.js';
 const config = loadConfig();
 const { app, context } = await buildServer(config);
 await app.listen({ host: config.HOST, port: config.PORT });
+// The listener logs its own start (port only).
 const hl7 =
   config.RACCORDO_HL7_PORT === 0
     ? undefined
@@ -17,7 +18,6 @@ const hl7 =
         homelessRule: config.RACCORDO_HL7_HOMELESS_RULE,
         log: app.log,
       });
-if (hl7) app.log.info(`HL7 MLLP listener on port ${hl7.port}`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void Promise.all([hl7?.close(), app.close()]).then(() => process.exit(0)));
 }

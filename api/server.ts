@@ -37,10 +37,9 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   // Fails the start if the register's last entry is damaged: accesses must not go unrecorded, or onto a new chain.
   const audit = await openAuditLog(config.RACCORDO_AUDIT_FILE);
 
+  // Requests are logged by method, URL and status, never by body: a URL names at most a case reference.
   const app = Fastify({
     logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] },
-    // Case data is never logged: requests are logged by method and route only.
-    disableRequestLogging: true,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
