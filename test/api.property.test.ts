@@ -39,7 +39,8 @@ async function expectNoServerError(request: InjectOptions) {
   return response;
 }
 
-describe('every JSON route under random input', () => {
+// 2,100 requests: about 15 s alone, several times that while the fault tests load both cores.
+describe('every JSON route under random input', { timeout: 300_000 }, () => {
   it('answers without a server error, and creates or changes nothing it refused', async () => {
     const history = await settled(api.stack.client, caseRef);
     const before = { cases: await eventually(async () => (await casesOnQueue()) === 1 && 1, 20_000, 'the target case in visibility'), history };

@@ -5,7 +5,7 @@ import { spawnWorker, startDedicatedMailSink } from '../support/processes.js';
 import { approve, connectCases, expectApprovedOnce, expectNotifiedOnce, finalViews, inBatches, secondsSince, startHelloCases } from './support.js';
 
 // A worker process that bundles the workflow code, then 50 cases: generous on a loaded 2-core machine.
-vi.setConfig({ testTimeout: 150_000 });
+vi.setConfig({ testTimeout: 300_000 });
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();

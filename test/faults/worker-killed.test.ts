@@ -4,7 +4,7 @@ import { spawnWorker, startDedicatedMailSink } from '../support/processes.js';
 import { approve, connectCases, expectApprovedOnce, expectNotifiedOnce, finalViews, inBatches, startHelloCases, stopwatch } from './support.js';
 
 // Two worker processes, each bundling the workflow code, and 200 cases on a loaded 2-core machine.
-vi.setConfig({ testTimeout: 170_000 });
+vi.setConfig({ testTimeout: 300_000 });
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
