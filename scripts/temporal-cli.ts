@@ -9,7 +9,7 @@ export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.
 export const cacheDir = process.env.RACCORDO_CACHE ?? join(homedir(), '.cache', 'raccordo');
 const cachedBinary = join(cacheDir, 'bin', 'temporal');
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;

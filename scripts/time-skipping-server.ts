@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cacheDir, isExecutable } from './temporal-cli.js';
 
 /**
  * Temporal's time-skipping test server, the Java one from Maven Central (`io.temporal:temporal-test-server`).
@@ -17,17 +17,8 @@ export const TEST_SERVER_VERSION = process.env.RACCORDO_TEST_SERVER_VERSION ?? '
 const SLF4J_VERSION = '1.7.36';
 const MAIN_CLASS = 'io.temporal.testserver.TestServer';
 
-const cacheDir = process.env.RACCORDO_CACHE ?? join(homedir(), '.cache', 'raccordo');
 export const timeSkippingServerDir = join(cacheDir, 'time-skipping-server');
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The same choice the wrapper makes at run time: `$JAVA_HOME/bin/java` when it exists, else `java` from PATH. */
 function javaCommand(): string {
