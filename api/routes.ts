@@ -1,5 +1,5 @@
 import type {} from '@fastify/cookie';
-import type { Client } from '@temporalio/client';
+import { isGrpcServiceError, ServiceError, type Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -15,6 +15,14 @@ import type { Auth, SessionUser } from './auth.js';
 import { CaseError, type CaseService } from './cases.js';
 
 export const SESSION_COOKIE = 'raccordo_session';
+
+// gRPC status codes of an engine that is there but cannot answer in time: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE.
+const busyCodes = new Set([4, 8, 14]);
+/** Temporal did not answer in time (a query waiting for a worker under a backlog): worth a retry, not a 500. */
+function engineBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code ?? ((error as { cause?: { code?: unknown } }).cause?.code);
+  return (error instanceof ServiceError || isGrpcServiceError(error)) && typeof code === 'number' && busyCodes.has(code);
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -82,6 +90,12 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
           message: issue.message ?? 'Valore non valido',
         })),
       });
+    }
+    if (engineBusy(error)) {
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send({ code: 'Busy', message: 'Il servizio è momentaneamente sovraccarico: riprovare tra qualche secondo' });
     }
     if (error instanceof CaseError) {
       return reply.code(error.status).send({ code: error.code, message: error.message, ...(error.issues.length ? { issues: error.issues } : {}) });
@@ -167,7 +181,12 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
       const actor = actorOf(currentUser(request));
       const { caseRef } = await cases.start({ kind: request.body.kind, data: request.body.data, actor });
       request.auditCaseRef = caseRef;
-      const view = await cases.view(caseRef, actor.role);
+      // The case exists from here on: if no worker can say its state yet, answer with the reference anyway, so that
+      // nobody retries and opens it twice.
+      const view = await cases.view(caseRef, actor.role).catch((error: unknown) => {
+        if (engineBusy(error)) return { state: 'opening', stateLabel: 'In apertura' };
+        throw error;
+      });
       return reply.code(201).send({ caseRef, state: view.state, stateLabel: view.stateLabel });
     },
   );
