@@ -1,0 +1,69 @@
+import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { CaseActivities } from '../activities/index.js';
+import type { EventRequest } from '../workflows/messages.js';
+
+/**
+ * The benchmark's yardstick: a hello case written by hand as a plain Temporal workflow, with nothing of the
+ * interpreter. Same shape as a hello case without a scheduled start: it opens, runs the same `sendNotification`
+ * activity once (both evaluators, so two real e-mails), takes the two sign-offs as Updates whose validator refuses
+ * an unknown role or a second signature, and completes once both are in and the notification is done.
+ * It imports only the SDK: no xstate, no zod, no pathway registry.
+ */
+
+export interface BaselineStart {
+  caseRef: string;
+  roles: string[];
+}
+
+export interface BaselineView {
+  caseRef: string;
+  status: 'active' | 'done';
+  decisions: Record<string, { decision: string; signedBy: string; at: string }>;
+}
+
+/** Same argument as the interpreter's `sendEvent`: `{ type: 'signoff.submit', payload: { round, decision }, actor }`. */
+export const baselineSignoff = defineUpdate<BaselineView, [EventRequest]>('signoff');
+
+const { sendNotification } = proxyActivities<CaseActivities>({
+  // The interpreter's options, so that both schedule the activity the same way.
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+export async function baselineWorkflow(start: BaselineStart): Promise<BaselineView> {
+  const decisions: BaselineView['decisions'] = {};
+  const done = () => start.roles.every((role) => role in decisions);
+  const view = (): BaselineView => ({ caseRef: start.caseRef, status: done() ? 'done' : 'active', decisions });
+
+  setHandler(
+    baselineSignoff,
+    (request) => {
+      decisions[request.actor.role] = {
+        decision: (request.payload as { decision: string }).decision,
+        signedBy: request.actor.id,
+        at: new Date().toISOString(),
+      };
+      return view();
+    },
+    {
+      validator: (request) => {
+        if (request.type !== 'signoff.submit') throw ApplicationFailure.nonRetryable(`unknown event ${request.type}`, 'UnknownEvent');
+        if (!start.roles.includes(request.actor.role)) {
+          throw ApplicationFailure.nonRetryable(`role ${request.actor.role} does not sign`, 'RoleNotAllowed');
+        }
+        if (request.actor.role in decisions) throw ApplicationFailure.nonRetryable(`${request.actor.role} already signed`, 'NotAllowedNow');
+      },
+    },
+  );
+
+  await sendNotification({
+    caseRef: start.caseRef,
+    messageKey: `${start.caseRef}.1`,
+    template: 'new-task',
+    recipients: { roles: start.roles, operators: [] },
+  });
+  await condition(done);
+  await condition(allHandlersFinished);
+  return view();
+}
