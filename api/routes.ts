@@ -108,6 +108,9 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
     return reply.code(500).send({ code: 'InternalError', message: 'Errore interno: riprovare più tardi' });
   });
 
+  // An unknown address answers in the API's own error shape, like every other refusal.
+  app.setNotFoundHandler((request, reply) => fail(reply, 404, 'NotFound', `Indirizzo inesistente: ${request.method} ${request.url.split('?')[0]}`));
+
   /** Every /api route but login needs a person (session) or, for hospital routes, a system (API key). */
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/api/') || request.url.startsWith('/api/hospital/')) return;

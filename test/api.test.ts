@@ -137,6 +137,13 @@ describe('pathways and cases', () => {
     expect(listed).toMatchObject({ state: 'evaluation', stateLabel: 'In valutazione', pendingRoles: ['social-worker'], overdue: false });
   });
 
+  it('answer an unknown address with a 404 in the API’s error shape', async () => {
+    // fast-check found it: '/api/cases/./events' normalises to an address no route serves.
+    const response = await call('POST', '/api/cases/./events', coordinator, { type: 'x', payload: {} });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ code: 'NotFound', message: expect.stringContaining('Indirizzo inesistente') });
+  });
+
   it('answer 404 for a case that does not exist and 400 for a malformed reference or filter', async () => {
     expect((await call('GET', '/api/cases/HLO-2026-ZZZZZZ', coordinator)).statusCode).toBe(404);
     expect((await call('GET', '/api/cases/nonsense', coordinator)).statusCode).toBe(400);
