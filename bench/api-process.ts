@@ -21,6 +21,7 @@ try {
   process.send?.(ready);
 } catch (error) {
   const failed: ApiMessage = { failed: (error as Error).stack ?? String(error) };
-  process.send?.(failed);
-  process.exit(1);
+  // Exit once the parent has the message: it reports why the process ended.
+  if (process.send) process.send(failed, () => process.exit(1));
+  else process.exit(1);
 }

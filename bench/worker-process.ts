@@ -102,6 +102,7 @@ try {
   process.exit(0);
 } catch (error) {
   const failed: WorkerMessage = { failed: (error as Error).stack ?? String(error) };
-  process.send?.(failed);
-  process.exit(1);
+  // Exit once the parent has the message: it reports why the process ended.
+  if (process.send) process.send(failed, () => process.exit(1));
+  else process.exit(1);
 }
