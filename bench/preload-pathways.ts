@@ -5,7 +5,10 @@ import { pathways } from '../machines/registry.js';
  * zod, xstate and every chart) evaluated once per worker and shared by all workflows. The SDK deep-freezes shared
  * modules, and zod 4 defines some members of a schema on first use (`safeParse` among them) and memoizes its compiled
  * parser on first parse, which a frozen schema refuses: so every getter reachable from the registry is read, and every
- * schema parses a few inputs, once here, before the freeze.
+ * schema parses a few inputs, once here, before the freeze. It is not enough, and not meant as a fix: a format check
+ * with a global RegExp (the hello start schema's `evaluationFrom`, z.iso.datetime) still fails on a frozen RegExp's
+ * `lastIndex`, so cases with a scheduled start fail their first task on this bundle. The experiment measures what
+ * sharing the modules would save, on cases that avoid that path.
  */
 
 function touch(value: unknown, seen: Set<object>): void {

@@ -82,7 +82,8 @@ const allPhases = ['baseline', 'interpreter', 'api', 'api-users', 'open-cases', 
  * Not run unless named in BENCH_PHASES. `preload`: phase (b) again with the pathway registry (and through it zod and
  * xstate) bundled as an SDK `preloadModules` entry (bench/preload-pathways.ts), evaluated once per worker and shared by
  * every workflow instead of once per workflow: an experiment on the cost that module-cost shows, without touching the
- * worker's own configuration.
+ * worker's own configuration. Not a fix: the SDK deep-freezes shared modules and zod mutates its schemas (see that file);
+ * with BENCH_OPEN_PRELOADED=1 the scheduled starts of the open-case phase fail on it.
  */
 const optionalPhases = ['preload'];
 
