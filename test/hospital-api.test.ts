@@ -1,3 +1,4 @@
+import { hospitalDischargeSignal } from './support/samples.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type ApiStack } from './support/api.js';
 
@@ -8,16 +9,7 @@ beforeAll(async () => {
 afterAll(() => api?.stop());
 
 const demoKey = { authorization: 'Bearer raccordo-demo-hospital-key' };
-const signal = (encounterId: string, overrides: Record<string, unknown> = {}) => ({
-  hospital: 'demo-hospital',
-  encounterId,
-  event: 'pending-discharge',
-  plannedDischargeAt: new Date(Date.now() + 72 * 3_600_000).toISOString(),
-  ward: { unit: 'Medicina generale' },
-  patient: { familyName: 'Bianchi', givenName: 'Carla' },
-  homeless: true,
-  ...overrides,
-});
+const signal = hospitalDischargeSignal;
 const post = (payload: unknown, headers: Record<string, string> = demoKey) =>
   api.app.inject({ method: 'POST', url: '/api/hospital/discharges', headers, payload: payload as object });
 

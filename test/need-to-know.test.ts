@@ -1,3 +1,4 @@
+import { serdReferral } from './support/samples.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type ApiStack } from './support/api.js';
 
@@ -10,18 +11,7 @@ afterAll(() => api?.stop());
 const read = (caseRef: string, cookie: string, headers: Record<string, string> = {}) =>
   api.app.inject({ method: 'GET', url: `/api/cases/${caseRef}`, headers: { cookie, ...headers } });
 
-const referral = {
-  person: { fullName: 'Davide Conti', fiscalCode: 'CNTDVD85M12F205Z' },
-  referringService: 'addiction-service',
-  caseManager: { name: 'Laura Bianchi', role: 'social-worker' },
-  route: 'inclusion-internship',
-  alreadyInCharge: true,
-  inChargeSince: '2025-06-01',
-  tisMonthsUsed: 6,
-  diagnosisCategory: 'substance-use',
-  judicialMeasure: { measure: 'probation-to-social-services', probationContact: 'Dott. Rossi, UEPE di Milano' },
-  isee: 6200,
-};
+const referral = serdReferral(6);
 
 describe('need-to-know', () => {
   it('keeps the diagnosis and judicial measure from the host company, without a trace, and shows them to the social worker', async () => {

@@ -1,3 +1,4 @@
+import { hospitalDischargeSignal } from '../support/samples.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchAttributes } from '../../workflows/search-attributes.js';
 import { startApi, type ApiStack } from '../support/api.js';
@@ -16,15 +17,7 @@ describe(`the same hospital discharge sent ${copies} times at once`, () => {
   it('opens exactly one case: one 201, the others 200 with the same reference, one workflow', async () => {
     const began = Date.now();
     const encounterId = `FAULTS-${Date.now()}`;
-    const signal = {
-      hospital: 'demo-hospital',
-      encounterId,
-      event: 'pending-discharge',
-      plannedDischargeAt: new Date(Date.now() + 72 * 3_600_000).toISOString(),
-      ward: { unit: 'Medicina generale' },
-      patient: { familyName: 'Bianchi', givenName: 'Carla' },
-      homeless: true,
-    };
+    const signal = hospitalDischargeSignal(encounterId);
     const responses = await Promise.all(
       range(copies).map(() =>
         api.app.inject({

@@ -1,3 +1,4 @@
+import { referredPerson, serdReferral as referralFromSerd } from '../support/samples.js';
 import { readFileSync } from 'node:fs';
 import { getShortestPaths, getStateNodes } from '@xstate/graph';
 import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine, type StateValue } from 'xstate';
@@ -20,21 +21,8 @@ const startedAt = '2026-03-02T09:00:00.000Z';
 const DAY = 86_400_000;
 
 /** A TIS referral from the SerD, followed by its social worker, under a judicial measure. */
-const person = { fullName: 'Davide Conti', fiscalCode: 'CNTDVD85M12F205Z' };
-const serdReferral = {
-  person,
-  referringService: 'addiction-service',
-  caseManager: { name: 'Laura Bianchi', role: 'social-worker' },
-  route: 'inclusion-internship',
-  alreadyInCharge: true,
-  inChargeSince: '2025-06-01',
-  tisMonthsUsed: 0,
-  diagnosisCategory: 'substance-use',
-  judicialMeasure: { measure: 'probation-to-social-services', probationContact: 'Dott. Rossi, UEPE di Milano', restrictions: 'Rientro entro le 22' },
-  skills: 'Magazzino, patente B',
-  isee: 6200,
-  monthlyAllowance: 400,
-};
+const person = referredPerson;
+const serdReferral = referralFromSerd(0);
 const { judicialMeasure: _measure, ...withoutMeasure } = serdReferral;
 const noMeasureReferral = { ...withoutMeasure, referringService: 'social-worker' };
 const targetedPlacement = {

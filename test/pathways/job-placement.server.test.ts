@@ -1,3 +1,4 @@
+import { referredPerson, serdReferral as referralFromSerd } from '../support/samples.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../machines/case.js';
 import { mailbox, recipients, startCaseStack, type CaseStack } from '../support/harness.js';
@@ -18,21 +19,9 @@ const nil = operator('job-placement', 'health-authority');
 const hostCompany = operator('host-company', 'host');
 const uepe = operator('probation', 'justice');
 
-const person = { fullName: 'Davide Conti', fiscalCode: 'CNTDVD85M12F205Z' };
-/** A TIS referral from the SerD under a judicial measure, 18 months of TIS already used, its social worker as case manager. */
-const serdReferral = {
-  person,
-  referringService: 'addiction-service',
-  caseManager: { name: 'Laura Bianchi', role: 'social-worker' },
-  route: 'inclusion-internship',
-  alreadyInCharge: true,
-  inChargeSince: '2025-06-01',
-  tisMonthsUsed: 18,
-  diagnosisCategory: 'substance-use',
-  judicialMeasure: { measure: 'probation-to-social-services', probationContact: 'Dott. Rossi, UEPE di Milano' },
-  isee: 6200,
-  monthlyAllowance: 400,
-};
+const person = referredPerson;
+/** 18 months of TIS already used: two more fit under the cap, three do not. */
+const serdReferral = referralFromSerd(18);
 const targetedPlacement = {
   person,
   referringService: 'employment-centre',
