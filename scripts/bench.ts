@@ -30,7 +30,7 @@ import type { Actor } from '../machines/case.js';
 import type { CaseView, EventRequest } from '../workflows/messages.js';
 import { createDataConverter, parseKeyList } from '../worker/codec.js';
 import { loadPathwayParameters } from '../worker/parameters.js';
-import { workflowsPath } from '../worker/worker.js';
+import { workflowBundleOptions } from '../worker/worker.js';
 import { freePort, startMailSink, startTemporalServer, type RunningService } from './services.js';
 import { ensureTemporalCli } from './temporal-cli.js';
 
@@ -71,21 +71,11 @@ const optionDefaults = {
   BENCH_API_THINK_MS: 0,
   /** Completed cases per phase whose history is fetched and measured. */
   BENCH_HISTORY_SAMPLE: 20,
-  /** 1: the open-case phase runs on the `preload` experiment's bundle instead of the production one (needs `preload` in BENCH_PHASES). */
-  BENCH_OPEN_PRELOADED: 0,
   /** Hard limit on the whole run: past it everything is stopped and the run fails. */
   BENCH_MAX_MINUTES: 20,
 };
 type Options = Record<keyof typeof optionDefaults, number> & { BENCH_PHASES: string[]; BENCH_OUTPUT: string };
 const allPhases = ['baseline', 'interpreter', 'api', 'api-users', 'open-cases', 'module-cost'];
-/**
- * Not run unless named in BENCH_PHASES. `preload`: phase (b) again with the pathway registry (and through it zod and
- * xstate) bundled as an SDK `preloadModules` entry (bench/preload-pathways.ts), evaluated once per worker and shared by
- * every workflow instead of once per workflow: an experiment on the cost that module-cost shows, without touching the
- * worker's own configuration. Not a fix: the SDK deep-freezes shared modules and zod mutates its schemas (see that file);
- * with BENCH_OPEN_PRELOADED=1 the scheduled starts of the open-case phase fail on it.
- */
-const optionalPhases = ['preload'];
 
 function readOptions(): Options {
   // `--open-cases=200` is BENCH_OPEN_CASES=200.
@@ -106,9 +96,8 @@ function readOptions(): Options {
     }),
   ) as Record<keyof typeof optionDefaults, number>;
   const phases = (raw('BENCH_PHASES') ?? allPhases.join(',')).split(',').map((phase) => phase.trim()).filter(Boolean);
-  const known = [...allPhases, ...optionalPhases];
-  const unknown = phases.filter((phase) => !known.includes(phase));
-  if (unknown.length) throw new Error(`BENCH_PHASES: unknown ${unknown.join(', ')} (known: ${known.join(', ')})`);
+  const unknown = phases.filter((phase) => !allPhases.includes(phase));
+  if (unknown.length) throw new Error(`BENCH_PHASES: unknown ${unknown.join(', ')} (known: ${allPhases.join(', ')})`);
   return { ...numbers, BENCH_PHASES: phases, BENCH_OUTPUT: raw('BENCH_OUTPUT') ?? join(root, 'bench', 'results.json') };
 }
 
@@ -204,20 +193,20 @@ interface Env {
   temporal: RunningService & { address: string };
   mail: RunningService & { smtpPort: number; webUrl: string };
   client: Client;
-  bundles: Record<WorkerMode, string> & { preload?: string };
+  bundles: Record<WorkerMode, string>;
   childEnv: Record<string, string>;
 }
 
 type RunningWorker = NodeChild<Extract<WorkerMessage, { ready: true }>> & { taskQueue: string };
 
-async function startWorker(env: Env, mode: WorkerMode, name: string, bundlePath = env.bundles[mode]): Promise<RunningWorker> {
+async function startWorker(env: Env, mode: WorkerMode, name: string): Promise<RunningWorker> {
   const taskQueue = `bench-${name}-${runId}`;
   const worker = await startNodeChild<WorkerMessage>(
     'bench/worker-process.ts',
     {
       ...env.childEnv,
       BENCH_WORKER_MODE: mode,
-      BENCH_BUNDLE_PATH: bundlePath,
+      BENCH_BUNDLE_PATH: env.bundles[mode],
       BENCH_TASK_QUEUE: taskQueue,
       BENCH_METRICS_PORT: String(await freePort()),
     },
@@ -430,7 +419,7 @@ function baselineRunner(client: Client, taskQueue: string): CaseRunner {
     const handle = await client.workflow.start(baselineWorkflow, {
       taskQueue,
       workflowId: caseRef,
-      args: [{ caseRef, roles: [actors.physician.role, actors.socialWorker.role] }],
+      args: [{ caseRef, roles: [actors.physician.role, actors.socialWorker.role], remindEvery: '2 days' }],
     });
     const startMs = now() - t0;
     const updateMs: number[] = [];
@@ -616,10 +605,7 @@ async function apiUsersPhase(env: Env, baseUrl: string, worker: RunningWorker, a
  */
 async function openCasesPhase(env: Env) {
   const count = options.BENCH_OPEN_CASES;
-  const preloaded = options.BENCH_OPEN_PRELOADED === 1 && env.bundles.preload !== undefined;
-  const bundle = preloaded ? env.bundles.preload : env.bundles.interpreter;
-  let worker = await startWorker(env, 'interpreter', 'open', bundle);
-  if (preloaded) log('open-cases: on the preload experiment\'s bundle, not the production one');
+  let worker = await startWorker(env, 'interpreter', 'open');
   const alive = (step: string) => {
     if (worker.crashed) throw new Error(`open-cases, ${step}: ${worker.crashed}`);
   };
@@ -681,7 +667,6 @@ async function openCasesPhase(env: Env) {
   const perCaseKiB = Math.round(((allOpenRss - idleRss) * 1024) / Math.max(1, opened));
 
   const opening = {
-    bundle: preloaded ? 'preload experiment' : 'production',
     openCases: opened,
     openedWithoutRound: withoutRound,
     openWallSeconds: round2(openWallSeconds),
@@ -717,7 +702,7 @@ async function openCasesPhase(env: Env) {
     log(`open-cases: ${error}`);
     if (worker.crashed) {
       log('open-cases: measuring the scheduled starts again on a fresh worker, without the open cases…');
-      worker = await startWorker(env, 'interpreter', 'open-fresh', bundle);
+      worker = await startWorker(env, 'interpreter', 'open-fresh');
       cases = caseService(env, worker.taskQueue);
       timersOn = 'a fresh worker without the open cases, after the first one died';
       try {
@@ -890,20 +875,16 @@ async function setUp(scratch: string): Promise<Env> {
   const cli = ensureTemporalCli((line) => log(line));
   const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
   log('starting the Temporal dev server and the SMTP sink, bundling the workflows…');
-  const [temporal, mail, interpreterBundle, baselineBundle, preloadBundle] = await Promise.all([
+  const [temporal, mail, interpreterBundle, baselineBundle] = await Promise.all([
     freePort().then((port) => startTemporalServer({ cli, port })),
     Promise.all([freePort(), freePort()]).then(([smtpPort, webPort]) => startMailSink({ smtpPort, webPort, mailDirectory: join(scratch, 'mail') })),
-    bundleWorkflowCode({ workflowsPath, logger: quiet }),
+    bundleWorkflowCode({ ...workflowBundleOptions, logger: quiet }),
     bundleWorkflowCode({ workflowsPath: join(root, 'bench', 'baseline-workflow.ts'), logger: quiet }),
-    options.BENCH_PHASES.includes('preload')
-      ? bundleWorkflowCode({ workflowsPath, logger: quiet, preloadModules: [join(root, 'bench', 'preload-pathways.ts')] })
-      : undefined,
   ]);
   cleanups.push(() => temporal.stop(), () => mail.stop());
   const bundles: Env['bundles'] = { interpreter: join(scratch, 'interpreter-bundle.js'), baseline: join(scratch, 'baseline-bundle.js') };
   writeFileSync(bundles.interpreter, interpreterBundle.code);
   writeFileSync(bundles.baseline, baselineBundle.code);
-  if (preloadBundle) writeFileSync((bundles.preload = join(scratch, 'preload-bundle.js')), preloadBundle.code);
   // Payloads are encrypted as in production (worker/codec.ts), by every process, with a key made for this run only.
   const payloadKeys = `bench:${randomBytes(32).toString('base64')}`;
   const connection = await Connection.connect({ address: temporal.address });
@@ -969,14 +950,6 @@ async function main() {
     );
   });
 
-  const preload = await phase('preload', async () => {
-    const worker = await startWorker(env, 'interpreter', 'preload', env.bundles.preload);
-    const readyRss = processMemory(worker.ready.pid)?.rssMiB ?? NaN;
-    return withWorker(worker, () =>
-      throughputPhase(env, '(b′) interpreter, registry preloaded', worker, readyRss, interpreterRunner(env.client, caseService(env, worker.taskQueue))),
-    );
-  });
-
   let api: ThroughputResult | undefined;
   let apiUsers: Awaited<ReturnType<typeof apiUsersPhase>> | undefined;
   if (phases.has('api') || phases.has('api-users')) {
@@ -1018,7 +991,7 @@ async function main() {
     (response) => response.json() as Promise<unknown[]>,
     () => [],
   );
-  return { startedAt, machine, baseline, interpreter, preload, api, apiUsers, openCases, moduleCost, phaseErrors, mailsReceived: mails.length };
+  return { startedAt, machine, baseline, interpreter, api, apiUsers, openCases, moduleCost, phaseErrors, mailsReceived: mails.length };
 }
 
 // ---------------------------------------------------------------------------------------------------------- report
@@ -1098,7 +1071,6 @@ function targets(outcome: Outcome): Target[] {
   const failures =
     (outcome.baseline?.failed ?? 0) +
     (outcome.interpreter?.failed ?? 0) +
-    (outcome.preload?.failed ?? 0) +
     (outcome.api?.failed ?? 0) +
     (users?.failed ?? 0) +
     (open?.failed ?? 0);
@@ -1124,7 +1096,6 @@ function report(outcome: Outcome) {
   const phases: [string, ThroughputResult | undefined][] = [
     ['(a) baseline workflow', outcome.baseline],
     ['(b) interpreter, case service', outcome.interpreter],
-    ['(b′) (b), registry preloaded', outcome.preload],
     ['(c) interpreter, HTTP API', outcome.api],
   ];
   const rows = [
@@ -1147,7 +1118,6 @@ function report(outcome: Outcome) {
   const ratioTable = [['ratio', 'cases/s', 'update p50', 'update p99', 'history events', 'payload bytes', 'worker RSS peak', 'worker CPU/case']];
   for (const [name, value] of [
     ['(b)/(a)', ratios(outcome.interpreter, outcome.baseline)],
-    ['(b′)/(a)', ratios(outcome.preload, outcome.baseline)],
     ['(c)/(a)', ratios(outcome.api, outcome.baseline)],
   ] as const) {
     if (!value) continue;
@@ -1190,7 +1160,6 @@ function report(outcome: Outcome) {
   const measured = [
     outcome.baseline?.cpu,
     outcome.interpreter?.cpu,
-    outcome.preload?.cpu,
     outcome.api?.cpu,
     outcome.apiUsers?.cpu,
     outcome.openCases?.openCpu,
@@ -1209,7 +1178,6 @@ function report(outcome: Outcome) {
     ratios: {
       interpreterToBaseline: ratios(outcome.interpreter, outcome.baseline),
       apiToBaseline: ratios(outcome.api, outcome.baseline),
-      ...(outcome.preload ? { preloadedToBaseline: ratios(outcome.preload, outcome.baseline) } : {}),
     },
     targets: goals,
     noise: { maxOtherProcessesPercent: noisy, loadAverageAtEnd: os.loadavg().map(round2) },

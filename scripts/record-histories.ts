@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCaseService, type CaseService } from '../api/cases.js';
@@ -15,10 +15,14 @@ import { ensureTemporalCli } from './temporal-cli.js';
 
 /**
  * Records the histories that CI replays (test/replay.test.ts): real cases on a real server, one per path worth
- * guarding. Run it when a pathway version is added: `npx tsx scripts/record-histories.ts`. Never re-record an
- * existing version's histories to make a failing replay pass: that failure is the point.
+ * guarding. Run it when a pathway version is added (`npx tsx scripts/record-histories.ts`), or when the interpreter
+ * changes the commands it issues behind a patch (`npx tsx scripts/record-histories.ts <patch>`: recorded as
+ * `<scenario>~<patch>.json`, beside the histories of the code before it). Existing files are never overwritten: never
+ * re-record a history to make a failing replay pass, that failure is the point.
  */
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures', 'histories');
+const patch = process.argv[2];
+const fixtureFile = (scenario: string) => join(fixtures, `${patch ? `${scenario}~${patch}` : scenario}.json`);
 /**
  * Histories are recorded encrypted, as production writes them, so that replay also guards the codec's format. Their
  * key is a fixture like them, kept next to them forever: it encrypts made-up cases only, never real data.
@@ -75,13 +79,17 @@ try {
   await worker.runUntil(async () => {
     mkdirSync(fixtures, { recursive: true });
     for (const [name, scenario] of Object.entries(scenarios)) {
+      if (existsSync(fixtureFile(name))) {
+        console.log(`[record] ${name}: kept, already recorded`);
+        continue;
+      }
       const caseRef = await scenario(cases);
       const handle = client.workflow.getHandle(caseRef);
       await handle.result();
       // The CLI's JSON is the format Temporal's UI exports and historyFromJSON reads.
       const show = spawnSync(cli, ['workflow', 'show', '--address', temporal.address, '--workflow-id', caseRef, '--output', 'json'], { encoding: 'utf8' });
       if (show.status !== 0) throw new Error(show.stderr);
-      writeFileSync(join(fixtures, `${name}.json`), show.stdout);
+      writeFileSync(fixtureFile(name), show.stdout);
       console.log(`[record] ${name}`);
     }
   });

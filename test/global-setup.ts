@@ -6,7 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { freePort, startMailSink, startTemporalServer } from '../scripts/services.js';
 import { ensureTemporalCli } from '../scripts/temporal-cli.js';
 import { ensureTimeSkippingServer } from '../scripts/time-skipping-server.js';
-import { workflowsPath } from '../worker/worker.js';
+import { workflowBundleOptions } from '../worker/worker.js';
 import { mailsOutsideTemplates, type MailForAudit } from './support/mail-audit.js';
 
 declare module 'vitest' {
@@ -35,7 +35,7 @@ export default async function setup(project: TestProject) {
     Promise.all([freePort(), freePort()]).then(([smtpPort, webPort]) =>
       startMailSink({ smtpPort, webPort, mailDirectory: join(scratch, 'mail') }),
     ),
-    bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } }),
+    bundleWorkflowCode({ ...workflowBundleOptions, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } }),
   ]);
   const workflowBundlePath = join(scratch, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, bundle.code);

@@ -8,7 +8,14 @@ import { createDirectory, demoDirectory, operatorSchema, type Directory } from '
 import { createDataConverter, loadKeyring } from './codec.js';
 import type { Config } from './config.js';
 
-export const workflowsPath = createRequire(import.meta.url).resolve('../workflows/index.ts');
+const resolve = createRequire(import.meta.url).resolve;
+
+/** How the case workflow is bundled: by the worker at start, and by whatever bundles it ahead (tests, bench). */
+export const workflowBundleOptions = {
+  workflowsPath: resolve('../workflows/index.ts'),
+  // Its scope is evaluated once per worker, so that every case shares the pathway charts and schemas.
+  preloadModules: [resolve('../workflows/shared-by-worker.ts')],
+};
 
 export function createMailer(config: Config) {
   return nodemailer.createTransport({
@@ -58,6 +65,8 @@ export async function createCaseWorker({ config, connection, directory, workflow
     taskQueue: taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     activities,
     dataConverter,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+    ...(workflowBundle
+      ? { workflowBundle }
+      : { workflowsPath: workflowBundleOptions.workflowsPath, bundlerOptions: { preloadModules: workflowBundleOptions.preloadModules } }),
   });
 }

@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -12,14 +13,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { initialTransition, transition, type AnyMachineSnapshot, type StateValue } from 'xstate';
+import type { AnyMachineSnapshot, StateValue } from 'xstate';
 import type { z } from 'zod';
 import type { CaseActivities, NotificationRequest } from '../activities/index.js';
-import { effectTypes, type CaseContext, type EffectParams } from '../machines/case-setup.js';
+import type { CaseContext, EffectParams } from '../machines/case-setup.js';
 import type { PathwayDefinition } from '../machines/pathway.js';
-import { findPathway } from '../machines/registry.js';
-import { isRunning } from '../machines/deadline.js';
-import { pendingSignoffs, type SignoffRound } from '../machines/signoff.js';
+import type { SignoffRound } from '../machines/signoff.js';
 import {
   caseView,
   rejection,
@@ -34,6 +33,11 @@ import {
   type TimelineEntry,
 } from './messages.js';
 import { searchAttributes } from './search-attributes.js';
+import { sharedByWorker } from './shared-by-worker.js';
+
+/** Only types are imported statically from machines/: at run time they come once per worker (see sharedByWorker). */
+type MachinesRuntime = typeof import('../machines/runtime.js');
+const loadMachines = () => sharedByWorker('machines', () => import(/* webpackMode: "eager" */ '../machines/runtime.js'));
 
 const { sendNotification } = proxyActivities<CaseActivities>({
   startToCloseTimeout: '2 minutes',
@@ -91,6 +95,137 @@ function reject(type: string, message: string, issues?: FieldIssue[]): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true, details: issues ? [issues] : [] });
 }
 
+const ignoreCancellation = (error: unknown) => {
+  if (!isCancellation(error)) throw error;
+};
+
+/** The chart's pending delayed events (reminders, escalations, deadlines), each with its absolute due time. */
+interface DelayedEvents {
+  /** Adds the delayed event, or moves it if one with its id is pending. */
+  set(timer: PendingTimer): void;
+  cancel(id: string): void;
+  /** Brings the durable timers in line with the pending events, once a step's actions are all applied. */
+  settle(): void;
+  pending(): PendingTimer[];
+}
+
+/**
+ * One durable timer per case, for the earliest pending event, however many the chart has pending: a sign-off round
+ * keeps a reminder, an escalation and its deadline pending at once, and a timer each cost a case six history events
+ * (started, then cancelled). When it fires, every event then due is applied in due order, and it is re-armed for the
+ * next one. A closing case leaves its timer armed: completing the workflow discards it without a history event.
+ */
+class OneAlarm implements DelayedEvents {
+  private readonly timers = new Map<string, PendingTimer>();
+  private alarm?: { dueAt: number; scope: CancellationScope };
+  private ringing = false;
+
+  constructor(
+    private readonly onDue: (timer: PendingTimer) => void,
+    private readonly isClosed: () => boolean,
+  ) {}
+
+  set(timer: PendingTimer): void {
+    this.timers.delete(timer.id);
+    this.timers.set(timer.id, timer);
+  }
+
+  cancel(id: string): void {
+    this.timers.delete(id);
+  }
+
+  pending(): PendingTimer[] {
+    return [...this.timers.values()];
+  }
+
+  settle(): void {
+    if (this.ringing || this.isClosed()) return;
+    const dueAt = this.earliest()?.dueAt;
+    if (dueAt === this.alarm?.dueAt) return;
+    this.alarm?.scope.cancel();
+    this.alarm = undefined;
+    if (dueAt === undefined) return;
+    const scope = new CancellationScope();
+    this.alarm = { dueAt, scope };
+    scope.run(() => sleep(Math.max(0, dueAt - Date.now()))).then(() => {
+      if (this.alarm?.scope !== scope) return;
+      this.alarm = undefined;
+      this.ring();
+    }, ignoreCancellation);
+  }
+
+  private ring(): void {
+    this.ringing = true;
+    try {
+      for (let due = this.takeDue(); due && !this.isClosed(); due = this.takeDue()) this.onDue(due);
+    } finally {
+      this.ringing = false;
+    }
+    this.settle();
+  }
+
+  private earliest(): PendingTimer | undefined {
+    let earliest: PendingTimer | undefined;
+    for (const timer of this.timers.values()) if (!earliest || timer.dueAt < earliest.dueAt) earliest = timer;
+    return earliest;
+  }
+
+  private takeDue(): PendingTimer | undefined {
+    const due = this.earliest();
+    if (!due || due.dueAt > Date.now()) return undefined;
+    this.timers.delete(due.id);
+    return due;
+  }
+}
+
+/**
+ * A durable timer per pending event: how cases started before the `one-alarm-per-case` patch run, so that their
+ * histories replay exactly. Remove it with the patch (deprecatePatch) once no such case is open.
+ */
+class TimerPerEvent implements DelayedEvents {
+  private readonly armed = new Map<string, PendingTimer & { scope: CancellationScope }>();
+  // A timer raised and cancelled within one step (a state entered and left at once) never reaches the history.
+  private readonly toArm = new Map<string, PendingTimer>();
+
+  constructor(private readonly onDue: (timer: PendingTimer) => void) {}
+
+  set(timer: PendingTimer): void {
+    this.disarm(timer.id);
+    this.toArm.set(timer.id, timer);
+  }
+
+  cancel(id: string): void {
+    this.toArm.delete(id);
+    this.disarm(id);
+  }
+
+  pending(): PendingTimer[] {
+    return [...this.armed.values()].map(({ id, event, dueAt }) => ({ id, event, dueAt }));
+  }
+
+  settle(): void {
+    for (const timer of this.toArm.values()) this.arm(timer);
+    this.toArm.clear();
+  }
+
+  private arm(timer: PendingTimer): void {
+    const scope = new CancellationScope();
+    this.armed.set(timer.id, { ...timer, scope });
+    scope.run(() => sleep(Math.max(0, timer.dueAt - Date.now()))).then(() => {
+      if (this.armed.get(timer.id)?.scope !== scope) return;
+      this.armed.delete(timer.id);
+      this.onDue(timer);
+    }, ignoreCancellation);
+  }
+
+  private disarm(id: string): void {
+    const timer = this.armed.get(id);
+    if (!timer) return;
+    this.armed.delete(id);
+    timer.scope.cancel();
+  }
+}
+
 /**
  * Owns one case: the xstate snapshot, the durable timers that stand for the chart's delayed events, the timeline,
  * and the queue of effects still to run. Every method is synchronous except `runEffects`, so that events from
@@ -98,7 +233,7 @@ function reject(type: string, message: string, issues?: FieldIssue[]): never {
  */
 class CaseEngine {
   private snapshot: AnyMachineSnapshot;
-  private readonly timers = new Map<string, PendingTimer & { scope: CancellationScope }>();
+  private readonly delayed: DelayedEvents;
   private timeline: TimelineEntry[];
   private alerts: DeliveryAlert[];
   private effects: PendingEffect[];
@@ -107,9 +242,12 @@ class CaseEngine {
   private lastSearchAttributes = '';
 
   constructor(
+    private readonly machines: MachinesRuntime,
     private readonly pathway: PathwayDefinition,
     private readonly start: CaseStart,
   ) {
+    const fire = (timer: PendingTimer) => this.apply({ ...timer.event, at: new Date().toISOString() });
+    this.delayed = patched('one-alarm-per-case') ? new OneAlarm(fire, () => this.done) : new TimerPerEvent(fire);
     const carried = start.carried;
     if (carried) {
       const persisted = carried.persistedSnapshot as { value: StateValue; context: CaseContext<unknown> };
@@ -119,7 +257,8 @@ class CaseEngine {
       this.alerts = carried.alerts;
       this.effects = carried.effects;
       this.nextEffectSeq = carried.nextEffectSeq;
-      for (const timer of carried.timers) this.arm(timer);
+      for (const timer of carried.timers) this.delayed.set(timer);
+      this.delayed.settle();
     } else {
       const parsed = pathway.startSchema.safeParse(start.data);
       if (!parsed.success) reject(rejection.invalidPayload, 'I dati di apertura del caso non sono validi', fieldIssues(parsed.error));
@@ -128,7 +267,7 @@ class CaseEngine {
       this.alerts = [];
       this.effects = [];
       this.nextEffectSeq = 1;
-      const [snapshot, actions] = initialTransition(pathway.machine, {
+      const [snapshot, actions] = machines.initialTransition(pathway.machine, {
         caseRef: start.caseRef,
         data: parsed.data,
         startedBy: start.startedBy,
@@ -176,7 +315,7 @@ class CaseEngine {
 
   private apply(event: { type: string; at: string } & Record<string, unknown>, actor?: EventRequest['actor']): void {
     const from = this.stateKey();
-    const [snapshot, actions] = transition(this.pathway.machine, this.snapshot, event as never);
+    const [snapshot, actions] = this.machines.transition(this.pathway.machine, this.snapshot, event as never);
     this.snapshot = snapshot;
     this.record(event, actor, from, event.at);
     this.execute(actions);
@@ -195,46 +334,17 @@ class CaseEngine {
   }
 
   private execute(actions: readonly { type: string; params?: unknown }[]): void {
-    // A timer raised and cancelled within one step (a state entered and left at once) never reaches the history.
-    const toArm = new Map<string, PendingTimer>();
     for (const action of actions) {
       const params = (action.params ?? {}) as Record<string, unknown>;
       if (action.type === 'xstate.raise' && typeof params.delay === 'number') {
-        const id = params.id as string;
-        this.cancelTimer(id);
-        toArm.set(id, { id, event: params.event as PendingTimer['event'], dueAt: Date.now() + params.delay });
+        this.delayed.set({ id: params.id as string, event: params.event as PendingTimer['event'], dueAt: Date.now() + params.delay });
       } else if (action.type === 'xstate.cancel') {
-        toArm.delete(params.sendId as string);
-        this.cancelTimer(params.sendId as string);
-      } else if ((effectTypes as readonly string[]).includes(action.type)) {
+        this.delayed.cancel(params.sendId as string);
+      } else if ((this.machines.effectTypes as readonly string[]).includes(action.type)) {
         this.effects.push({ seq: this.nextEffectSeq++, type: action.type, params });
       }
     }
-    for (const timer of toArm.values()) this.arm(timer);
-  }
-
-  private arm(timer: PendingTimer): void {
-    const scope = new CancellationScope();
-    this.timers.set(timer.id, { ...timer, scope });
-    scope
-      .run(() => sleep(Math.max(0, timer.dueAt - Date.now())))
-      .then(
-        () => {
-          if (this.timers.get(timer.id)?.scope !== scope) return;
-          this.timers.delete(timer.id);
-          this.apply({ ...timer.event, at: new Date().toISOString() });
-        },
-        (error: unknown) => {
-          if (!isCancellation(error)) throw error;
-        },
-      );
-  }
-
-  private cancelTimer(id: string): void {
-    const timer = this.timers.get(id);
-    if (!timer) return;
-    this.timers.delete(id);
-    timer.scope.cancel();
+    this.delayed.settle();
   }
 
   /** Runs queued effects in order; an effect stays queued until its activity has completed. */
@@ -285,12 +395,12 @@ class CaseEngine {
   }
 
   private nextDeadline(): string | undefined {
-    const clocks = Object.values(this.context.deadlines ?? {}).filter(isRunning);
+    const clocks = Object.values(this.context.deadlines ?? {}).filter(this.machines.isRunning);
     return [...this.openRounds().map((round) => round.dueAt), ...clocks.map((clock) => clock.dueAt)].sort().at(0);
   }
 
   private pendingRoles(): string[] {
-    const tasks = this.openRounds().flatMap(pendingSignoffs);
+    const tasks = this.openRounds().flatMap(this.machines.pendingSignoffs);
     return [...new Set(tasks.flatMap((task) => task.recordedBy ?? [task.candidateRole]))].sort();
   }
 
@@ -332,7 +442,7 @@ class CaseEngine {
       stateLabel: this.stateLabel(),
       activeStates: leafPaths(this.snapshot.value).map((path) => ({ path, label: this.pathway.stateLabels[path] ?? path })),
       allowedEvents: this.allowedEvents(role),
-      pendingSignoffs: this.openRounds().flatMap(pendingSignoffs),
+      pendingSignoffs: this.openRounds().flatMap(this.machines.pendingSignoffs),
       rounds: Object.values(this.context.rounds ?? {}).map((round) => ({
         id: round.spec.id,
         label: round.spec.label,
@@ -358,7 +468,7 @@ class CaseEngine {
     return {
       persistedSnapshot: this.pathway.machine.getPersistedSnapshot(this.snapshot),
       startedAt: this.startedAt,
-      timers: [...this.timers.values()].map(({ id, event, dueAt }) => ({ id, event, dueAt })),
+      timers: this.delayed.pending(),
       timeline: this.timeline,
       alerts: this.alerts,
       effects: this.effects,
@@ -369,9 +479,10 @@ class CaseEngine {
 
 /** The one workflow that runs every pathway: the chart decides, this interprets it durably. */
 export async function caseWorkflow(start: CaseStart): Promise<CaseView> {
-  const pathway = findPathway(start.kind, start.version);
+  const machines = await loadMachines();
+  const pathway = machines.findPathway(start.kind, start.version);
   if (!pathway) throw ApplicationFailure.nonRetryable(`Percorso sconosciuto: ${start.kind}@${start.version}`, 'UnknownPathway');
-  const engine = new CaseEngine(pathway, start);
+  const engine = new CaseEngine(machines, pathway, start);
   setHandler(sendEvent, (request) => engine.accept(request), { validator: (request) => engine.validate(request) });
   setHandler(caseView, (options) => engine.view(options?.role));
 
