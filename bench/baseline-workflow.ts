@@ -6,13 +6,16 @@ import type { EventRequest } from '../workflows/messages.js';
  * The benchmark's yardstick: a hello case written by hand as a plain Temporal workflow, with nothing of the
  * interpreter. Same shape as a hello case without a scheduled start: it opens, runs the same `sendNotification`
  * activity once (both evaluators, so two real e-mails), takes the two sign-offs as Updates whose validator refuses
- * an unknown role or a second signature, and completes once both are in and the notification is done.
- * It imports only the SDK: no xstate, no zod, no pathway registry.
+ * an unknown role or a second signature, reminds the evaluators still pending when the reminder comes due (as a
+ * pathway must: one durable timer, as `condition` with a timeout arms it), and completes once both are in and the
+ * notification is done. It imports only the SDK: no xstate, no zod, no pathway registry.
  */
 
 export interface BaselineStart {
   caseRef: string;
   roles: string[];
+  /** Until the first reminder, as a hello round's two working days; again as often after it. */
+  remindEvery: string;
 }
 
 export interface BaselineView {
@@ -57,13 +60,22 @@ export async function baselineWorkflow(start: BaselineStart): Promise<BaselineVi
     },
   );
 
-  await sendNotification({
+  // The reminder clock runs from the moment the task is assigned, while its e-mail goes out.
+  const assigned = sendNotification({
     caseRef: start.caseRef,
     messageKey: `${start.caseRef}.1`,
     template: 'new-task',
     recipients: { roles: start.roles, operators: [] },
   });
-  await condition(done);
+  for (let reminder = 1; !(await condition(done, start.remindEvery)); reminder++) {
+    await sendNotification({
+      caseRef: start.caseRef,
+      messageKey: `${start.caseRef}.reminder.${reminder}`,
+      template: 'reminder',
+      recipients: { roles: start.roles.filter((role) => !(role in decisions)), operators: [] },
+    });
+  }
+  await assigned;
   await condition(allHandlersFinished);
   return view();
 }
