@@ -76,6 +76,26 @@ describe('sign-off rounds', () => {
     expect(signed.pendingSignoffs.map((pending) => pending.candidateRole)).toEqual(['social-worker']);
   });
 
+  it('keep one durable timer for a round\'s reminder, escalation and deadline, and leave it to a closing case', async () => {
+    const caseRef = await openCase();
+    await settled(stack.client, caseRef);
+    const opened = await stack.cases.view(caseRef);
+    expect(opened.pendingSignoffs).toHaveLength(2);
+    await stack.cases.send(caseRef, 'signoff.submit', approve, actors.physician);
+    await stack.cases.send(caseRef, 'signoff.submit', approve, actors.socialWorker);
+    await stack.client.workflow.getHandle(caseRef).result();
+
+    const events = (await stack.client.workflow.getHandle(caseRef).fetchHistory()).events ?? [];
+    const timers = events.filter((event) => event.timerStartedEventAttributes || event.timerCanceledEventAttributes);
+    expect(timers).toHaveLength(1);
+    // Armed for the earliest of the three: the first reminder, the task's follow-up date, well before its deadline.
+    const timeout = timers[0]!.timerStartedEventAttributes!.startToFireTimeout!;
+    const firesAt = Date.parse(opened.startedAt) + Number(timeout.seconds) * 1000 + (timeout.nanos ?? 0) / 1e6;
+    const task = opened.pendingSignoffs[0]!;
+    expect(Math.abs(firesAt - Date.parse(task.followUpAt))).toBeLessThan(1000);
+    expect(firesAt).toBeLessThan(Date.parse(task.dueAt));
+  });
+
   it('closes the case as soon as one evaluator rejects', async () => {
     const caseRef = await openCase();
     const closed = await stack.cases.send(caseRef, 'signoff.submit', { round: 'evaluation', decision: 'reject', notes: 'Non di competenza' }, actors.physician);
