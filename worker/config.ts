@@ -48,6 +48,13 @@ export const configSchema = z.object({
   RACCORDO_AUDIT_FILE: z.string().min(1).default('data/audit/audit.jsonl'),
   /** Roles that may read who accessed a case (GET /api/cases/:ref/accesses), comma-separated. */
   RACCORDO_AUDIT_ROLES: z.string().default('social-service-head'),
+  /**
+   * Cases a worker keeps in memory between their tasks (the SDK's sticky cache); one not kept is replayed from its
+   * history when it next has work. ~0.3 MiB each, and more while evicted ones await collection (`npm run bench`:
+   * with 1,000 a worker holding 10,000 open cases peaked at 957 MiB): 500 keep it well under 1 GiB. Replaying a case
+   * costs a few milliseconds, its charts being built once per worker.
+   */
+  RACCORDO_MAX_CACHED_CASES: z.coerce.number().int().min(1).default(500),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -65,6 +65,7 @@ export async function createCaseWorker({ config, connection, directory, workflow
     taskQueue: taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     activities,
     dataConverter,
+    maxCachedWorkflows: config.RACCORDO_MAX_CACHED_CASES,
     ...(workflowBundle
       ? { workflowBundle }
       : { workflowsPath: workflowBundleOptions.workflowsPath, bundlerOptions: { preloadModules: workflowBundleOptions.preloadModules } }),
