@@ -90,6 +90,7 @@ const pages = {
     main: `<div class="narrow">
 <h1>Accesso a Raccordo</h1>
 <div id="login-error" class="notice notice-error" role="alert" hidden></div>
+<p id="oidc-login" hidden><a class="button" href="/api/session/oidc">Accedi con il fornitore di identità</a></p>
 <form id="login-form" class="stack" novalidate>
   <div class="field">
     <label for="username">Nome utente</label>
