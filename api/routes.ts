@@ -25,6 +25,10 @@ function engineBusy(error: unknown): boolean {
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Reached without a session: the ways of logging in. */
+    public?: boolean;
+  }
   interface FastifyRequest {
     user?: SessionUser;
     /** Set when a case was read by breaking the glass: the audit trail records the reason and flags the access. */
@@ -32,12 +36,12 @@ declare module 'fastify' {
   }
 }
 
-const errorSchema = z.object({
+export const errorSchema = z.object({
   code: z.string(),
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
-const fail = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ code, message });
+export const fail = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ code, message });
 
 const kinds = [...new Set(pathways.map((pathway) => pathway.kind))] as [string, ...string[]];
 /** Values that go into a visibility query: nothing that could change the query's meaning. */
@@ -65,6 +69,23 @@ export interface RouteDeps {
   audit: AuditLog;
   /** Roles that may read a case's register of accesses. */
   auditRoles: readonly string[];
+  loginMethods: LoginMethods;
+}
+
+export const loginMethodsSchema = z.object({
+  /** Username and password (POST /api/session). */
+  password: z.boolean(),
+  /** Single sign-on with the OpenID provider (GET /api/session/oidc). */
+  oidc: z.boolean(),
+});
+export type LoginMethods = z.infer<typeof loginMethodsSchema>;
+
+/** Login attempts per client address: each one costs an argon2 verification or a round trip to the identity provider. */
+export const loginRateLimit = (app: FastifyInstance) => ({ max: app.loginRateLimit, timeWindow: '1 minute' });
+
+/** The session cookie, however the person logged in. */
+export function setSessionCookie(reply: FastifyReply, token: string, publicOrigin: string): FastifyReply {
+  return reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: publicOrigin.startsWith('https:'), path: '/' });
 }
 
 /** The pathways a role takes part in: the only ones whose cases it may list or open. */
@@ -76,7 +97,7 @@ function deepestLabelled(pathway: PathwayDefinition | undefined, paths: readonly
   return { state, stateLabel: pathway?.stateLabels[state] ?? state };
 }
 
-export async function registerRoutes(app: FastifyInstance, { client, cases, auth, publicOrigin, audit, auditRoles }: RouteDeps) {
+export async function registerRoutes(app: FastifyInstance, { client, cases, auth, publicOrigin, audit, auditRoles, loginMethods }: RouteDeps) {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   app.setErrorHandler((error: Error, request, reply) => {
@@ -111,10 +132,10 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
   // An unknown address answers in the API's own error shape, like every other refusal.
   app.setNotFoundHandler((request, reply) => fail(reply, 404, 'NotFound', `Indirizzo inesistente: ${request.method} ${request.url.split('?')[0]}`));
 
-  /** Every /api route but login needs a person (session) or, for hospital routes, a system (API key). */
+  /** Every /api route but the login ones needs a person (session) or, for hospital routes, a system (API key). */
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/api/') || request.url.startsWith('/api/hospital/')) return;
-    if (request.url === '/api/session' && request.method === 'POST') return;
+    if (request.routeOptions.config.public) return;
     const token = request.cookies[SESSION_COOKIE];
     request.user = auth.session(token);
     if (!request.user) return fail(reply, 401, 'Unauthenticated', 'Accesso richiesto');
@@ -131,24 +152,33 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
   api.post(
     '/api/session',
     {
-      config: { rateLimit: { max: app.loginRateLimit, timeWindow: '1 minute' } },
+      config: { public: true, rateLimit: loginRateLimit(app) },
       schema: {
         tags: ['sessione'],
         body: z.object({ username: z.string().min(1).max(200), password: z.string().min(1).max(500) }),
-        response: { 200: z.object({ user: z.object({ id: z.string(), name: z.string(), role: z.string(), organisation: z.string() }) }), 401: errorSchema },
+        response: {
+          200: z.object({ user: z.object({ id: z.string(), name: z.string(), role: z.string(), organisation: z.string() }) }),
+          401: errorSchema,
+          403: errorSchema,
+        },
       },
     },
     async (request, reply) => {
+      if (!loginMethods.password) {
+        return fail(reply, 403, 'PasswordLoginDisabled', 'L’accesso con password è disattivato: accedere con il fornitore di identità');
+      }
       const user = await auth.login(request.body.username, request.body.password);
       if (!user) return fail(reply, 401, 'InvalidCredentials', 'Credenziali non valide');
-      reply.setCookie(SESSION_COOKIE, auth.openSession(user), {
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: publicOrigin.startsWith('https:'),
-        path: '/',
-      });
+      setSessionCookie(reply, auth.openSession(user), publicOrigin);
       return { user };
     },
+  );
+
+  /** What the login page offers. */
+  api.get(
+    '/api/session/methods',
+    { config: { public: true }, schema: { tags: ['sessione'], response: { 200: loginMethodsSchema } } },
+    async () => loginMethods,
   );
 
   api.get('/api/session', { schema: { tags: ['sessione'] } }, async (request) => ({ user: currentUser(request) }));

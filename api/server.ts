@@ -16,6 +16,8 @@ import { createCaseService, type CaseService } from './cases.js';
 import { registerCodecEndpoint } from './codec-endpoint.js';
 import { checkHealth } from './health.js';
 import { registerHospitalRoute } from './hospital-route.js';
+import { createOidcLogin, oidcSettings } from './oidc.js';
+import { registerOidcRoutes } from './oidc-route.js';
 import { registerRoutes } from './routes.js';
 import webPages from './web/index.js';
 
@@ -80,7 +82,11 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   // Before the routes, so that every one of them is recorded.
   registerAuditTrail(app, audit);
   const auditRoles = config.RACCORDO_AUDIT_ROLES.split(',').map((role) => role.trim()).filter(Boolean);
-  await registerRoutes(app, { client, cases, auth, publicOrigin: new URL(config.PUBLIC_URL).origin, audit, auditRoles });
+  const publicOrigin = new URL(config.PUBLIC_URL).origin;
+  const oidc = oidcSettings(config);
+  const loginMethods = { password: config.RACCORDO_PASSWORD_LOGIN, oidc: !!oidc };
+  await registerRoutes(app, { client, cases, auth, publicOrigin, audit, auditRoles, loginMethods });
+  await registerOidcRoutes(app, { login: oidc && createOidcLogin(oidc), auth, publicOrigin });
   await registerHospitalRoute(app, { cases, auth });
   registerCodecEndpoint(app, {
     codec: new PayloadEncryptionCodec(keyring),

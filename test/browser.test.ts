@@ -61,9 +61,14 @@ function localDateTime(days: number): string {
 describe('web interface', () => {
   it('answers a wrong password in Italian, and sends pages without a session to the login', async () => {
     const { page, problems } = await open();
+    const loginMethods = page.waitForResponse((response) => response.url().endsWith('/api/session/methods'));
     await page.goto('/cases');
     await expect.poll(() => new URL(page.url()).pathname).toBe('/login');
     expect(new URL(page.url()).searchParams.get('next')).toBe('/cases');
+    // No identity provider is configured here: the page, once it knows, offers none.
+    await loginMethods;
+    await page.waitForLoadState('networkidle');
+    expect(await page.getByRole('link', { name: 'Accedi con il fornitore di identità' }).isVisible()).toBe(false);
 
     await logIn(page, 'social-worker', 'password-sbagliata');
     const error = page.locator('#login-error');

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+const isLoopback = (hostname: string) => hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+
 /** The one place where configuration enters: environment variables, parsed once, failing fast with the field at fault. */
 export const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
@@ -36,6 +38,27 @@ export const configSchema = z.object({
   RACCORDO_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   /** How long a session lasts without use. */
   RACCORDO_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(480),
+  /** Username and password against the directory (argon2); `false` leaves single sign-on as the only way in. */
+  RACCORDO_PASSWORD_LOGIN: z.stringbool().default(true),
+  /**
+   * Single sign-on (api/oidc.ts): the OpenID provider's issuer URL, with the client Raccordo is registered as there.
+   * The three together turn it on. Plain http is accepted only for a provider on this machine (development, tests).
+   */
+  RACCORDO_OIDC_ISSUER: z
+    .url({ abort: true })
+    .refine((issuer) => new URL(issuer).protocol === 'https:' || isLoopback(new URL(issuer).hostname), {
+      message: 'must be an https URL (http only for a provider on this machine)',
+    })
+    .optional(),
+  RACCORDO_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  RACCORDO_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** The claim that holds the operator's id in the directory; `sub` if the directory is keyed by the provider's subjects. */
+  RACCORDO_OIDC_USERNAME_CLAIM: z.string().min(1).default('preferred_username'),
+  /** Scopes asked of the provider: they must make it release the username claim. */
+  RACCORDO_OIDC_SCOPE: z
+    .string()
+    .refine((scope) => scope.split(' ').includes('openid'), { message: 'must include openid' })
+    .default('openid profile'),
   /** Payload encryption keys (worker/codec.ts), `id:base64key` separated by commas: the first encrypts, all decrypt. */
   RACCORDO_PAYLOAD_KEYS: z.string().optional(),
   /** Or a JSON key file `{ "active": "id", "keys": { "id": "base64key" } }`; `npm start` creates data/payload-keys.json. */
@@ -56,6 +79,17 @@ export const configSchema = z.object({
    */
   RACCORDO_MAX_CACHED_CASES: z.coerce.number().int().min(1).default(500),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).superRefine((config, context) => {
+  const oidcVariables = ['RACCORDO_OIDC_ISSUER', 'RACCORDO_OIDC_CLIENT_ID', 'RACCORDO_OIDC_CLIENT_SECRET'] as const;
+  const missing = oidcVariables.filter((name) => config[name] === undefined);
+  // Half a single sign-on configuration is a mistake to report, not a reason to start without it.
+  if (missing.length > 0 && missing.length < oidcVariables.length) {
+    const present = oidcVariables.find((name) => config[name] !== undefined);
+    for (const name of missing) context.addIssue({ code: 'custom', path: [name], message: `required when ${present} is set` });
+  }
+  if (!config.RACCORDO_PASSWORD_LOGIN && missing.length > 0) {
+    context.addIssue({ code: 'custom', path: ['RACCORDO_PASSWORD_LOGIN'], message: 'false needs single sign-on (RACCORDO_OIDC_*), or nobody can log in' });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

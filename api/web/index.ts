@@ -17,8 +17,8 @@ const mermaidDir = dirname(createRequire(import.meta.url).resolve('mermaid/dist/
 
 interface PageSpec {
   title: string;
-  /** The page's module under /assets. */
-  script: string;
+  /** The page's module under /assets; a page that only says something has none. */
+  script?: string;
   /** Pages shown without a session (the login page) have no navigation. */
   public?: boolean;
   /** Classic scripts the module needs first (mermaid's bundle defines a global). */
@@ -54,7 +54,7 @@ function render(spec: PageSpec, path: string): string {
 </header>`;
   const scripts = [
     ...(spec.before ?? []).map((src) => `<script src="/assets/${src}" defer></script>`),
-    `<script type="module" src="/assets/${spec.script}"></script>`,
+    ...(spec.script ? [`<script type="module" src="/assets/${spec.script}"></script>`] : []),
   ].join('\n  ');
   return `<!doctype html>
 <html lang="it">
@@ -90,6 +90,7 @@ const pages = {
     main: `<div class="narrow">
 <h1>Accesso a Raccordo</h1>
 <div id="login-error" class="notice notice-error" role="alert" hidden></div>
+<p id="oidc-login" hidden><a class="button" href="/api/session/oidc">Accedi con il fornitore di identità</a></p>
 <form id="login-form" class="stack" novalidate>
   <div class="field">
     <label for="username">Nome utente</label>
@@ -248,6 +249,22 @@ ${loading}
 </div>`,
   },
 } satisfies Record<string, PageSpec>;
+
+/** Where a login that went out to the identity provider comes back refused: the reason, and the way back. */
+export function loginRefusedPage(message: string): string {
+  return render(
+    {
+      title: 'Accesso non riuscito',
+      public: true,
+      main: `<div class="narrow">
+<h1>Accesso non riuscito</h1>
+<div class="notice notice-error" role="alert">${escapeHtml(message)}</div>
+<p><a class="button" href="/login">Torna alla pagina di accesso</a></p>
+</div>`,
+    },
+    '/login',
+  );
+}
 
 function hasSessionCookie(request: FastifyRequest): boolean {
   const parsed = (request as { cookies?: Record<string, string | undefined> }).cookies;

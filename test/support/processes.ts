@@ -9,12 +9,57 @@ import { TEST_PAYLOAD_KEYS, type ReceivedMail } from './harness.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
-export interface WorkerProcess {
+export interface AppProcess {
   readonly child: ChildProcess;
   /** What the process wrote so far (the last 64 KiB), for failure messages. */
   output(): string;
   /** Kills the process with the signal (SIGKILL: no goodbye to the server) and waits for it to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * A production entry point as its own process, with the suite's servers and payload key. Resolves once its output
+ * shows `ready`; the caller registers `kill` as a cleanup.
+ */
+async function spawnEntryPoint(entry: string, env: Record<string, string>, ready: string): Promise<AppProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], {
+    cwd: root,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(inject('smtpPort')),
+      PUBLIC_URL: 'http://raccordo.test',
+      RACCORDO_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  for (const stream of [child.stdout!, child.stderr!]) {
+    stream.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-65_536)));
+  }
+  const exited = once(child, 'exit');
+  const running: AppProcess = {
+    child,
+    output: () => output,
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      await exited;
+    },
+  };
+  // A process that exits first fails at once, with its output.
+  const deadline = Date.now() + 90_000;
+  while (!output.includes(ready)) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${entry} exited before it was ready:\n${output}`);
+    if (Date.now() > deadline) {
+      await running.kill();
+      throw new Error(`${entry} was not ready within 90 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return running;
 }
 
 export interface WorkerProcessOptions {
@@ -26,50 +71,21 @@ export interface WorkerProcessOptions {
   env?: Record<string, string>;
 }
 
-/**
- * The production worker entry point (worker/main.ts) as its own process, which bundles the workflow code itself.
- * Resolves once the worker polls its task queue; the caller registers `kill` as a cleanup.
- */
-export async function spawnWorker(options: WorkerProcessOptions): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'worker/main.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: options.temporalAddress ?? inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: options.taskQueue,
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(options.smtpPort ?? inject('smtpPort')),
-      PUBLIC_URL: 'http://raccordo.test',
-      RACCORDO_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  for (const stream of [child.stdout!, child.stderr!]) {
-    stream.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-65_536)));
-  }
-  const exited = once(child, 'exit');
-  const worker: WorkerProcess = {
-    child,
-    output: () => output,
-    async kill(signal = 'SIGKILL') {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      await exited;
-    },
+/** The production worker entry point (worker/main.ts), which bundles the workflow code itself; ready once it polls. */
+export function spawnWorker(options: WorkerProcessOptions): Promise<AppProcess> {
+  const env: Record<string, string> = {
+    TEMPORAL_TASK_QUEUE: options.taskQueue,
+    ...(options.temporalAddress ? { TEMPORAL_ADDRESS: options.temporalAddress } : {}),
+    ...(options.smtpPort ? { SMTP_PORT: String(options.smtpPort) } : {}),
+    ...options.env,
   };
-  // The SDK logs its state change to RUNNING once it polls; a process that exits first fails at once, with its output.
-  const deadline = Date.now() + 90_000;
-  while (!output.includes('RUNNING')) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the worker process exited before polling:\n${output}`);
-    if (Date.now() > deadline) {
-      await worker.kill();
-      throw new Error(`the worker process did not poll within 90 s:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return worker;
+  // The SDK logs its state change to RUNNING once it polls.
+  return spawnEntryPoint('worker/main.ts', env, 'RUNNING');
+}
+
+/** The production API entry point (api/main.ts), with its logs on; ready once it listens. */
+export function spawnApi(env: Record<string, string>): Promise<AppProcess> {
+  return spawnEntryPoint('api/main.ts', { HOST: '127.0.0.1', RACCORDO_HL7_PORT: '0', LOG_LEVEL: 'info', ...env }, 'Server listening');
 }
 
 /** A maildev of a test's own: its inbox holds only that test's messages, so that counts are exact. */

@@ -1,4 +1,5 @@
-// /login: username and password → POST /api/session → the page asked for (or "I miei compiti").
+// /login: username and password → POST /api/session → the page asked for (or "I miei compiti"); or, where single sign-on
+// is configured, off to the identity provider, which comes back here through /api/session/oidc/callback.
 import { api, ApiError, byId, safeNext } from './common.js';
 
 const form = /** @type {HTMLFormElement} */ (byId('login-form'));
@@ -18,11 +19,22 @@ function fail(message, field) {
   }
 }
 
-// Already signed in (a link from an e-mail arrives without the SameSite=Strict cookie, the fetch has it): go on.
+// Already signed in (a link from an e-mail, or the way back from the identity provider, arrives without the
+// SameSite=Strict cookie; the fetch has it): go on.
 api('GET', '/api/session').then(
   () => location.replace(next),
   () => username.focus(),
 );
+
+api('GET', '/api/session/methods').then((methods) => {
+  const providerLogin = byId('oidc-login');
+  if (methods.oidc) {
+    const link = /** @type {HTMLAnchorElement} */ (providerLogin.querySelector('a'));
+    if (next !== '/') link.href = `/api/session/oidc?next=${encodeURIComponent(next)}`;
+    providerLogin.hidden = false;
+  }
+  form.hidden = !methods.password;
+});
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
