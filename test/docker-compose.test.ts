@@ -269,8 +269,13 @@ describe('docker-compose.yml', () => {
       expect(Object.keys(env)).toEqual(expect.arrayContaining(required));
     });
 
-    it('runs with demo mode off', () => {
+    it('runs with demo mode off, on the directory of operators mounted read-only where the app reads it', () => {
       expect(String(env.RACCORDO_DEMO_MODE)).toBe('false');
+      // SOURCE:TARGET[:MODE], where SOURCE may be a ${VARIABLE:?message} with colons of its own.
+      const mounted = (svc.volumes ?? []).map((volume) =>
+        typeof volume === 'string' ? volume.match(/^(\$\{[^}]*\}|[^:]+):([^:]+)(?::(\w+))?$/)?.slice(1) : [volume.source, volume.target, volume.read_only ? 'ro' : undefined],
+      );
+      expect(mounted).toContainEqual([expect.stringMatching(requiredReference), env.RACCORDO_DIRECTORY_FILE, 'ro']);
     });
 
     it('starts only after the search attributes exist, and restarts on failure', () => {
