@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Client, Connection } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createDataConverter, loadKeyring, PayloadEncryptionCodec } from '../worker/codec.js';
 import type { Config } from '../worker/config.js';
@@ -39,7 +40,15 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
 
   // Requests are logged by method, URL and status, never by body: a URL names at most a case reference.
   const app = Fastify({
-    logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    logger:
+      config.LOG_LEVEL === 'silent'
+        ? false
+        : {
+            level: config.LOG_LEVEL,
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            // Synchronous: a line written before a crash or a kill is on disk.
+            ...(config.LOG_FILE ? { stream: pino.destination({ dest: config.LOG_FILE, sync: true, mkdir: true }) } : {}),
+          },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -10,7 +10,7 @@ import { createCaseService } from '../api/cases.js';
 import { freePort, startTemporalServer, type RunningTemporal } from '../scripts/services.js';
 import type { caseWorkflow } from '../workflows/case-workflow.js';
 import { createCaseWorker } from '../worker/worker.js';
-import { actors, mailbox, recipients, testConfig, testDataConverter, uniqueTaskQueue } from './support/harness.js';
+import { actors, mailbox, recipients, runLogFile, testConfig, testDataConverter, uniqueTaskQueue } from './support/harness.js';
 import { spawnWorker as spawnWorkerProcess } from './support/processes.js';
 
 const approve = { round: 'evaluation', decision: 'approve' };
@@ -60,7 +60,7 @@ describe('the Temporal server killed and restarted on the same SQLite file', () 
     const dir = mkdtempSync(join(tmpdir(), 'raccordo-restart-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const port = await freePort();
-    const serverOptions = { cli: inject('temporalCli'), port, dbFile: join(dir, 'temporal.db') };
+    const serverOptions = { cli: inject('temporalCli'), port, dbFile: join(dir, 'temporal.db'), logFile: runLogFile('temporal-server') };
     let server: RunningTemporal = await startTemporalServer(serverOptions);
     cleanups.push(() => server.stop());
 

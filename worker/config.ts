@@ -49,6 +49,8 @@ export const configSchema = z.object({
   /** Roles that may read who accessed a case (GET /api/cases/:ref/accesses), comma-separated. */
   RACCORDO_AUDIT_ROLES: z.string().default('social-service-head'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The API's log, appended line by line; unset: standard output. */
+  LOG_FILE: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -7,7 +7,7 @@ import { CaseError, type CaseService } from '../../api/cases.js';
 import type { Actor } from '../../machines/case.js';
 import { freePort, startTemporalServer, type RunningTemporal } from '../../scripts/services.js';
 import { createCaseWorker } from '../../worker/worker.js';
-import { actors, eventually, testConfig, uniqueTaskQueue } from '../support/harness.js';
+import { actors, eventually, runLogFile, testConfig, uniqueTaskQueue } from '../support/harness.js';
 import { startDedicatedMailSink } from '../support/processes.js';
 import { approve, connectCases, expectApprovedOnce, expectNotifiedOnce, finalViews, inBatches, startHelloCases, stopwatch } from './support.js';
 
@@ -46,7 +46,7 @@ describe(`kill -9 of the Temporal server with ${size} cases in flight, restarted
     const phases = stopwatch();
     const dir = mkdtempSync(join(tmpdir(), 'raccordo-faults-restart-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const serverOptions = { cli: inject('temporalCli'), port: await freePort(), dbFile: join(dir, 'temporal.db') };
+    const serverOptions = { cli: inject('temporalCli'), port: await freePort(), dbFile: join(dir, 'temporal.db'), logFile: runLogFile('temporal-server') };
     let server: RunningTemporal = await startTemporalServer(serverOptions);
     cleanups.push(() => server.stop());
     const sink = await startDedicatedMailSink();

@@ -3,7 +3,9 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createHash, randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { inject } from 'vitest';
 import { createCaseService, type CaseService } from '../../api/cases.js';
 import { freePort, startTimeSkippingServer } from '../../scripts/services.js';
@@ -14,8 +16,20 @@ import { loadConfig, type Config } from '../../worker/config.js';
 import { loadPathwayParameters } from '../../worker/parameters.js';
 import { createCaseWorker } from '../../worker/worker.js';
 
-// Before any connection exists: the SDK's runtime is a singleton, and its default logger floods test output.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+let logFiles = 0;
+/** A new file in the run's log directory, for one logger or process of this test process: the teardown scans them. */
+export const runLogFile = (component: string) => join(inject('logDir'), `${component}-${process.pid}-${++logFiles}.log`);
+
+// Before any connection exists: the SDK's runtime is a singleton. Warnings and errors only, as before, but into the
+// run's logs, the SDK core's own too (at the SDK's default levels) instead of straight to stderr.
+const sdkLog = runLogFile('temporal-sdk');
+Runtime.install({
+  logger: new DefaultLogger('WARN', ({ level, message, meta, timestampNanos }) => {
+    const at = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
+    appendFileSync(sdkLog, `${at} [${level}] ${message}${meta ? ` ${inspect(meta, { depth: 8, breakLength: Infinity })}` : ''}\n`);
+  }),
+  telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+});
 
 /**
  * The payload key of every test: one fixed key for all test files and processes, because they share one Temporal
@@ -34,9 +48,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(inject('smtpPort')),
     PUBLIC_URL: 'http://raccordo.test',
-    LOG_LEVEL: 'silent',
-    // One register per test process, in the run's scratch folder: never the repository's data/.
-    RACCORDO_AUDIT_FILE: join(inject('scratchDir'), `audit-${process.pid}.jsonl`),
+    // At the level production logs by default, so that the teardown sees what production would write.
+    LOG_FILE: runLogFile('api'),
+    // One register per test process, among the run's logs: never the repository's data/.
+    RACCORDO_AUDIT_FILE: join(inject('logDir'), `audit-${process.pid}.jsonl`),
     ...overrides,
   });
 }
@@ -110,7 +125,7 @@ const attachTimeSkipping = (address: string) =>
 
 /** The same worker against Temporal's Java time-skipping server: days of timers pass in seconds. */
 export async function startTimeSkippingStack(name: string): Promise<TimeSkippingStack> {
-  const server = await startTimeSkippingServer(inject('timeSkippingServer'), await freePort());
+  const server = await startTimeSkippingServer(inject('timeSkippingServer'), await freePort(), runLogFile('time-skipping-server'));
   const env = await attachTimeSkipping(server.address);
   // Like a real cluster, the test server must be told of custom search attributes before they are upserted.
   await env.connection.operatorService.addSearchAttributes({

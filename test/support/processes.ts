@@ -1,17 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { freePort, startMailSink, type RunningMailSink } from '../../scripts/services.js';
-import { TEST_PAYLOAD_KEYS, type ReceivedMail } from './harness.js';
+import { freePort, spawnWithOutput, startMailSink, type RunningMailSink } from '../../scripts/services.js';
+import { runLogFile, TEST_PAYLOAD_KEYS, type ReceivedMail } from './harness.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
-  /** What the process wrote so far (the last 64 KiB), for failure messages. */
+  /** What the process wrote so far (the last 64 KiB of its log), for failure messages. */
   output(): string;
   /** Kills the process with the signal (SIGKILL: no goodbye to the server) and waits for it to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -31,7 +31,8 @@ export interface WorkerProcessOptions {
  * Resolves once the worker polls its task queue; the caller registers `kill` as a cleanup.
  */
 export async function spawnWorker(options: WorkerProcessOptions): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'worker/main.ts')], {
+  const log = runLogFile('worker-process');
+  const child = spawnWithOutput(process.execPath, ['--import', 'tsx', join(root, 'worker/main.ts')], log, {
     cwd: root,
     env: {
       ...process.env,
@@ -43,16 +44,12 @@ export async function spawnWorker(options: WorkerProcessOptions): Promise<Worker
       RACCORDO_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
       ...options.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  for (const stream of [child.stdout!, child.stderr!]) {
-    stream.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-65_536)));
-  }
+  const output = () => readFileSync(log, 'utf8').slice(-65_536);
   const exited = once(child, 'exit');
   const worker: WorkerProcess = {
     child,
-    output: () => output,
+    output,
     async kill(signal = 'SIGKILL') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
@@ -61,11 +58,11 @@ export async function spawnWorker(options: WorkerProcessOptions): Promise<Worker
   };
   // The SDK logs its state change to RUNNING once it polls; a process that exits first fails at once, with its output.
   const deadline = Date.now() + 90_000;
-  while (!output.includes('RUNNING')) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the worker process exited before polling:\n${output}`);
+  while (!output().includes('RUNNING')) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the worker process exited before polling:\n${output()}`);
     if (Date.now() > deadline) {
       await worker.kill();
-      throw new Error(`the worker process did not poll within 90 s:\n${output}`);
+      throw new Error(`the worker process did not poll within 90 s:\n${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -89,7 +86,7 @@ export interface DedicatedMailSink {
 
 export async function startDedicatedMailSink(): Promise<DedicatedMailSink> {
   const dir = mkdtempSync(join(tmpdir(), 'raccordo-sink-'));
-  const options = { smtpPort: await freePort(), webPort: await freePort(), mailDirectory: dir };
+  const options = { smtpPort: await freePort(), webPort: await freePort(), mailDirectory: dir, logFile: runLogFile('maildev') };
   let sink: RunningMailSink | undefined = await startMailSink(options);
   const inbox = async () => {
     if (!sink) throw new Error('the mail sink is stopped');
