@@ -11,7 +11,7 @@ import { createDataConverter, loadKeyring, PayloadEncryptionCodec } from '../wor
 import type { Config } from '../worker/config.js';
 import { loadPathwayParameters } from '../worker/parameters.js';
 import { createMailer, loadDirectory } from '../worker/worker.js';
-import { openAuditLog, registerAuditTrail } from './audit.js';
+import { openAuditLog, registerAuditTrail, type AuditLog } from './audit.js';
 import { createAuth } from './auth.js';
 import { createCaseService, type CaseService } from './cases.js';
 import { registerCodecEndpoint } from './codec-endpoint.js';
@@ -24,6 +24,7 @@ export interface ApiContext {
   config: Config;
   client: Client;
   cases: CaseService;
+  audit: AuditLog;
 }
 
 export async function buildServer(config: Config): Promise<{ app: FastifyInstance; context: ApiContext }> {
@@ -113,5 +114,5 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
     mailer.close();
     await connection.close();
   });
-  return { app, context: { config, client, cases } };
+  return { app, context: { config, client, cases, audit } };
 }

@@ -1,9 +1,10 @@
 import { Hl7Message, Hl7Segment } from '@medplum/core';
 import { Hl7Client, type Hl7MessageEvent } from '@medplum/hl7';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAuditLog, verifyAuditLog, type AuditEntry } from '../api/audit.js';
 import { externalReference } from '../api/cases.js';
 import { startHl7Listener, type Hl7Listener } from '../api/hl7.js';
 import { hospitalDischargeSchema } from '../api/hospital.js';
@@ -17,6 +18,13 @@ const hl7Actor: Actor = { id: 'hl7-listener', role: 'ward', organisation: 'hospi
 const hospital = 'OSP-BRESCIA';
 /** The listener logs as in production, through pino, into a log of the run that this file reads back. */
 const listenerLog = runLogFile('hl7-listener');
+/** The register of accesses it writes, this file's own. */
+const register = runLogFile('hl7-register');
+const entries = () =>
+  readFileSync(register, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as AuditEntry);
 
 let stack: CaseStack;
 let listener: Hl7Listener;
@@ -30,6 +38,7 @@ beforeAll(async () => {
     actor: hl7Actor,
     homelessRule: testConfig().RACCORDO_HL7_HOMELESS_RULE,
     log: pino(pino.destination({ dest: listenerLog, sync: true })),
+    audit: await openAuditLog(register),
   });
   client = new Hl7Client({ host: '127.0.0.1', port: listener.port });
 });
@@ -200,6 +209,50 @@ describe('hospital ADT messages over MLLP', () => {
 
     const visitNumber = newVisitNumber();
     expect(await send(adt({ visitNumber, address: 'Via Trieste 12' }).message)).toMatchObject({ code: 'AA' });
+  });
+
+  it('records every message in the register of accesses before its ACK, refusals included, like a REST signal', async () => {
+    const recordedBefore = entries().length;
+    const from = new Date().toISOString();
+    const visitNumber = newVisitNumber();
+    const { message } = adt({ visitNumber });
+    expect((await send(message)).code).toBe('AA');
+    expect((await send(message)).code).toBe('AA');
+    expect((await send(adt({ visitNumber: newVisitNumber(), address: 'Via Trieste 12' }).message)).code).toBe('AA');
+    expect((await send(adt({ dischargeAt: '20261340' }).message)).code).toBe('AE');
+    expect((await send(adt({ type: 'ORU^R01^ORU_R01', visitNumber: newVisitNumber() }).message)).code).toBe('AR');
+    await sendGarbage();
+    const to = new Date().toISOString();
+
+    const recorded = entries().slice(recordedBefore);
+    const caseRef = caseRefOf(visitNumber);
+    expect(recorded.map(({ action, actor, caseRef, detail, outcome }) => ({ action, actor, caseRef, detail, outcome }))).toEqual([
+      { action: 'case.start', actor: hl7Actor, caseRef, detail: `hl7:started:ADT^A03:${hospital}`, outcome: 'ok' },
+      { action: 'case.start', actor: hl7Actor, caseRef, detail: `hl7:existing:ADT^A03:${hospital}`, outcome: 'ok' },
+      { action: 'case.start', actor: hl7Actor, caseRef: undefined, detail: `hl7:not-applicable:ADT^A03:${hospital}`, outcome: 'ok' },
+      { action: 'case.start', actor: hl7Actor, caseRef: undefined, detail: `hl7:invalid:ADT^A03:${hospital}`, outcome: 'denied' },
+      { action: 'case.start', actor: hl7Actor, caseRef: undefined, detail: `hl7:unsupported:ORU^R01:${hospital}`, outcome: 'denied' },
+      { action: 'case.start', actor: hl7Actor, caseRef: undefined, detail: 'hl7:unparseable', outcome: 'denied' },
+    ]);
+    for (const entry of recorded) expect(entry.at >= from && entry.at <= to, `${entry.at} within ${from}..${to}`).toBe(true);
+    expect(await verifyAuditLog(register)).toMatchObject({ ok: true });
+    const text = readFileSync(register, 'utf8');
+    for (const personal of [...personalValues(hospitalDischargeSchema.shape.patient, adtPatient), hl7BirthDate, ...visitNumbers]) {
+      expect(text).not.toContain(personal);
+    }
+  });
+
+  it('answers AR when the access cannot be recorded, so that the hospital sends it again, and records the retransmission', async () => {
+    const intact = readFileSync(register);
+    // Another writer died halfway through a line: the register refuses to continue its chain.
+    appendFileSync(register, '{"seq":');
+    const visitNumber = newVisitNumber();
+    const { message } = adt({ visitNumber });
+    expect(await send(message)).toMatchObject({ code: 'AR', errors: [{ code: '207', text: 'Errore interno: ritrasmettere il messaggio più tardi' }] });
+
+    writeFileSync(register, intact);
+    expect(await send(message)).toMatchObject({ code: 'AA', text: `Caso ${caseRefOf(visitNumber)} già aperto` });
+    expect(entries().at(-1)).toMatchObject({ caseRef: caseRefOf(visitNumber), detail: `hl7:existing:ADT^A03:${hospital}`, outcome: 'ok' });
   });
 
   it('logs message types, control ids, outcomes and case references, never the patient or the encounter', () => {
