@@ -10,8 +10,9 @@ import { createCaseService } from '../api/cases.js';
 import { freePort, startTemporalServer, type RunningTemporal } from '../scripts/services.js';
 import type { caseWorkflow } from '../workflows/case-workflow.js';
 import { createCaseWorker } from '../worker/worker.js';
-import { actors, mailbox, recipients, runLogFile, testConfig, testDataConverter, uniqueTaskQueue } from './support/harness.js';
+import { actors, mailbox, recipients, testConfig, testDataConverter, uniqueTaskQueue } from './support/harness.js';
 import { spawnWorker as spawnWorkerProcess } from './support/processes.js';
+import { runLogFile } from './support/run-logs.js';
 
 const approve = { round: 'evaluation', decision: 'approve' };
 // Whole processes start here, each bundling the workflow code: generous on a loaded 2-core machine.

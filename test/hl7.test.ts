@@ -10,8 +10,9 @@ import { startHl7Listener, type Hl7Listener } from '../api/hl7.js';
 import { hospitalDischargeSchema } from '../api/hospital.js';
 import type { Actor } from '../machines/case.js';
 import { freePort } from '../scripts/services.js';
-import { runLogFile, startCaseStack, testConfig, type CaseStack } from './support/harness.js';
+import { startCaseStack, testConfig, type CaseStack } from './support/harness.js';
 import { personalValues } from './support/log-scan.js';
+import { runLogFile } from './support/run-logs.js';
 import { adtPatient } from './support/samples.js';
 
 const hl7Actor: Actor = { id: 'hl7-listener', role: 'ward', organisation: 'hospital' };

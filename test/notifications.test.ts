@@ -6,7 +6,8 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startMailSink, type RunningMailSink } from '../scripts/services.js';
 import type { caseWorkflow } from '../workflows/case-workflow.js';
-import { actors, eventually, runLogFile, startCaseStack, type ReceivedMail } from './support/harness.js';
+import { actors, eventually, startCaseStack, type ReceivedMail } from './support/harness.js';
+import { runLogFile } from './support/run-logs.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {

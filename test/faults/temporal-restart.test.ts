@@ -7,8 +7,9 @@ import { CaseError, type CaseService } from '../../api/cases.js';
 import type { Actor } from '../../machines/case.js';
 import { freePort, startTemporalServer, type RunningTemporal } from '../../scripts/services.js';
 import { createCaseWorker } from '../../worker/worker.js';
-import { actors, eventually, runLogFile, testConfig, uniqueTaskQueue } from '../support/harness.js';
+import { actors, eventually, testConfig, uniqueTaskQueue } from '../support/harness.js';
 import { startDedicatedMailSink } from '../support/processes.js';
+import { runLogFile } from '../support/run-logs.js';
 import { approve, connectCases, expectApprovedOnce, expectNotifiedOnce, finalViews, inBatches, startHelloCases, stopwatch } from './support.js';
 
 vi.setConfig({ testTimeout: 300_000 });

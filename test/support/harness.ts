@@ -1,11 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createHash, randomUUID } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inspect } from 'node:util';
 import { inject } from 'vitest';
 import { createCaseService, type CaseService } from '../../api/cases.js';
 import { freePort, startTimeSkippingServer } from '../../scripts/services.js';
@@ -15,21 +13,7 @@ import { createDataConverter, loadKeyring, parseKeyList } from '../../worker/cod
 import { loadConfig, type Config } from '../../worker/config.js';
 import { loadPathwayParameters } from '../../worker/parameters.js';
 import { createCaseWorker } from '../../worker/worker.js';
-
-let logFiles = 0;
-/** A new file in the run's log directory, for one logger or process of this test process: the teardown scans them. */
-export const runLogFile = (component: string) => join(inject('logDir'), `${component}-${process.pid}-${++logFiles}.log`);
-
-// Before any connection exists: the SDK's runtime is a singleton. Warnings and errors only, as before, but into the
-// run's logs, the SDK core's own too (at the SDK's default levels) instead of straight to stderr.
-const sdkLog = runLogFile('temporal-sdk');
-Runtime.install({
-  logger: new DefaultLogger('WARN', ({ level, message, meta, timestampNanos }) => {
-    const at = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
-    appendFileSync(sdkLog, `${at} [${level}] ${message}${meta ? ` ${inspect(meta, { depth: 8, breakLength: Infinity })}` : ''}\n`);
-  }),
-  telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
-});
+import { runLogFile } from './run-logs.js';
 
 /**
  * The payload key of every test: one fixed key for all test files and processes, because they share one Temporal

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { freePort, spawnWithOutput, startMailSink, type RunningMailSink } from '../../scripts/services.js';
-import { runLogFile, TEST_PAYLOAD_KEYS, type ReceivedMail } from './harness.js';
+import { TEST_PAYLOAD_KEYS, type ReceivedMail } from './harness.js';
+import { runLogFile } from './run-logs.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
