@@ -15,7 +15,7 @@ import { openAuditLog, registerAuditTrail, type AuditLog } from './audit.js';
 import { createAuth } from './auth.js';
 import { createCaseService, type CaseService } from './cases.js';
 import { registerCodecEndpoint } from './codec-endpoint.js';
-import { checkHealth } from './health.js';
+import { createHealthCheck } from './health.js';
 import { registerHospitalRoute } from './hospital-route.js';
 import { registerRoutes } from './routes.js';
 import webPages from './web/index.js';
@@ -82,8 +82,9 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
+  const health = createHealthCheck(connection, mailer);
   app.get('/health', { schema: { hide: true } }, async (_request, reply) => {
-    const report = await checkHealth(connection, mailer);
+    const report = await health.report();
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -111,6 +112,7 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   await app.register(webPages);
 
   app.addHook('onClose', async () => {
+    await health.settled();
     mailer.close();
     await connection.close();
   });
