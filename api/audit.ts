@@ -38,8 +38,8 @@ export const auditEntrySchema = z
     detail: z.string().optional(),
     /** The justification given for a break-glass read. */
     reason: z.string().optional(),
-    /** The HTTP status of an API request; `ok`/`denied` for accesses that are not HTTP requests. */
-    outcome: z.union([z.number().int(), z.enum(['ok', 'denied'])]),
+    /** The HTTP status of an API request; `ok`, `denied` or `failed` for accesses that are not HTTP requests (HL7). */
+    outcome: z.union([z.number().int(), z.enum(['ok', 'denied', 'failed'])]),
     prevHash: sha256Hex,
     hash: sha256Hex,
   })

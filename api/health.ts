@@ -19,19 +19,46 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   }
 }
 
+const PROBE_MS = 3000;
+
 const probe = async (work: () => Promise<unknown>): Promise<'up' | 'down'> => {
   try {
-    await within(3000, work());
+    await within(PROBE_MS, work());
     return 'up';
   } catch {
     return 'down';
   }
 };
 
-export async function checkHealth(connection: Connection, mailer: Transporter): Promise<HealthReport> {
-  const [temporal, smtp] = await Promise.all([
-    probe(() => connection.workflowService.getSystemInfo({})),
-    probe(() => mailer.verify()),
-  ]);
-  return { status: temporal === 'up' && smtp === 'up' ? 'ok' : 'degraded', temporal, smtp };
+export interface HealthCheck {
+  report(): Promise<HealthReport>;
+  /**
+   * Resolves once no probe of Temporal is under way. The client retries a call in the background after the report has
+   * given up on it, and a retry on a connection closed meanwhile throws: close the connection after this.
+   */
+  settled(): Promise<void>;
+}
+
+export function createHealthCheck(connection: Connection, mailer: Transporter): HealthCheck {
+  const underWay = new Set<Promise<void>>();
+  // The deadline ends the client's retries too: past it, an attempt fails at once and is not retried.
+  const askTemporal = () => {
+    const call = connection.withDeadline(Date.now() + PROBE_MS, () => connection.workflowService.getSystemInfo({}));
+    const done = call.then(
+      () => undefined,
+      () => undefined,
+    );
+    underWay.add(done);
+    void done.then(() => underWay.delete(done));
+    return call;
+  };
+  return {
+    async report() {
+      const [temporal, smtp] = await Promise.all([probe(askTemporal), probe(() => mailer.verify())]);
+      return { status: temporal === 'up' && smtp === 'up' ? 'ok' : 'degraded', temporal, smtp };
+    },
+    async settled() {
+      await Promise.all(underWay);
+    },
+  };
 }

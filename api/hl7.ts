@@ -5,6 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import type { BaseLogger } from 'pino';
 import { z } from 'zod';
 import type { Actor } from '../machines/case.js';
+import type { AuditLog, AuditRecord } from './audit.js';
 import { CaseError, zodIssues, type CaseService } from './cases.js';
 import { hospitalDischargeSchema, receiveHospitalDischarge, type HospitalDischarge } from './hospital.js';
 
@@ -18,8 +19,10 @@ import { hospitalDischargeSchema, receiveHospitalDischarge, type HospitalDischar
  * | AE | a supported message whose content is invalid: MSA-3 and one ERR per problem (HL7 table 0357: 101, 102) |
  * | AR | unparseable, without a control id, a type other than ADT^A03/A16 (200, 201), or an internal failure (207) |
  *
- * Incoming ACKs are not answered. Logs carry the message type, control id, outcome and case reference only: the
- * patient's data and the encounter id never leave the message.
+ * Incoming ACKs are not answered. Every other message is recorded in the register of accesses before its ACK
+ * leaves, like a discharge signalled over REST; when it cannot be recorded the answer is AR (207), so that the
+ * hospital sends it again. Logs and the register carry the message type, sending facility, outcome and case reference
+ * only: the patient's data and the encounter id never leave the message.
  */
 
 const homelessRulePattern = /^([A-Z][A-Z0-9]{2})-(\d+)(?:\.(\d+))?~(.+)$/s;
@@ -47,8 +50,10 @@ export interface Hl7ListenerOptions {
   port: number;
   host: string;
   cases: CaseService;
-  /** Who opens the cases: a system account with the `ward` role. */
+  /** Who opens the cases: a system account with the `ward` role, recorded as the author of every message. */
   actor: Actor;
+  /** The register of accesses (api/audit.ts) that the API writes too. */
+  audit: Pick<AuditLog, 'append'>;
   /** The rule's text, as in RACCORDO_HL7_HOMELESS_RULE. */
   homelessRule: string;
   log: Pick<BaseLogger, 'info' | 'warn' | 'error'>;
@@ -247,6 +252,14 @@ function problemsOf(issues: { path: string; message: string; missing: boolean }[
 const describe = (problems: Problem[]) =>
   problems.map((problem) => (problem.location ? `${locationText(problem.location)}: ${problem.text}` : problem.text)).join('; ');
 
+/** Errors are logged by name and message: Temporal's and the engine's carry codes and references, never case data. */
+const errorSummary = (error: unknown) => ({ name: (error as Error).name, message: (error as Error).message });
+
+function internalFailure(): Answer {
+  const problems: Problem[] = [{ code: 207, text: 'Errore interno: ritrasmettere il messaggio più tardi' }];
+  return { ack: 'AR', outcome: 'failed', text: describe(problems), problems };
+}
+
 async function answerTo(message: Hl7Message, options: Hl7ListenerOptions, rule: HomelessRule): Promise<Answer> {
   const type = valueOf(message, 'MSH', 9, 1);
   const trigger = valueOf(message, 'MSH', 9, 2) ?? '';
@@ -287,11 +300,40 @@ async function answerTo(message: Hl7Message, options: Hl7ListenerOptions, rule: 
       const problems = problemsOf(issues.map((issue) => ({ ...issue, missing: false })), trigger);
       return { ack: 'AE', outcome: 'invalid', text: describe(problems), problems };
     }
-    // Errors of the engine and of Temporal carry codes and references, never the case data.
-    options.log.error({ err: { name: (error as Error).name, message: (error as Error).message } }, 'HL7 discharge signal failed');
-    const problems: Problem[] = [{ code: 207, text: 'Errore interno: ritrasmettere il messaggio più tardi' }];
-    return { ack: 'AR', outcome: 'failed', text: describe(problems), problems };
+    options.log.error({ err: errorSummary(error) }, 'HL7 discharge signal failed');
+    return internalFailure();
   }
+}
+
+const registerOutcome: Record<Outcome, AuditRecord['outcome']> = {
+  started: 'ok',
+  existing: 'ok',
+  'not-applicable': 'ok',
+  invalid: 'denied',
+  unsupported: 'denied',
+  unparseable: 'denied',
+  failed: 'failed',
+};
+
+/** Only what looks like an identifier reaches the register: a message may put anything in any field. */
+const identifier = /^[A-Za-z0-9_.^-]{1,60}$/;
+
+/** `hl7:<outcome>:<message type>:<sending facility>`, the parts the message does not make readable left out. */
+function auditDetail(outcome: Outcome, message?: Hl7Message): string {
+  const parts = message ? [[valueOf(message, 'MSH', 9, 1), valueOf(message, 'MSH', 9, 2)].filter(Boolean).join('^'), valueOf(message, 'MSH', 4)] : [];
+  const readable = parts.map((part) => (part && identifier.test(part) ? part : '-'));
+  while (readable.at(-1) === '-') readable.pop();
+  return ['hl7', outcome, ...readable].join(':');
+}
+
+function auditRecord(actor: Actor, outcome: Outcome, caseRef: string | undefined, message?: Hl7Message): AuditRecord {
+  return {
+    actor: { id: actor.id, role: actor.role, organisation: actor.organisation },
+    action: 'case.start',
+    caseRef,
+    detail: auditDetail(outcome, message),
+    outcome: registerOutcome[outcome],
+  };
 }
 
 function errSegment(problem: Problem, message: Hl7Message): Hl7Segment {
@@ -347,7 +389,14 @@ export async function startHl7Listener(options: Hl7ListenerOptions): Promise<Hl7
       log.warn({ messageType, controlId }, 'HL7 acknowledgement received and ignored');
       return;
     }
-    const answer = await answerTo(message, options, rule.data);
+    let answer = await answerTo(message, options, rule.data);
+    try {
+      await options.audit.append(auditRecord(options.actor, answer.outcome, answer.caseRef, message));
+    } catch (error) {
+      // A message whose access cannot be recorded is not acknowledged: the hospital sends it again, and then it is.
+      log.error({ err: errorSummary(error), messageType, controlId }, 'HL7 message not recorded in the register of accesses');
+      answer = internalFailure();
+    }
     log.info({ messageType, controlId, ack: answer.ack, outcome: answer.outcome, caseRef: answer.caseRef }, 'HL7 message answered');
     if (!connection.isClosed()) connection.send(ackOf(message, answer));
   };
@@ -359,16 +408,22 @@ export async function startHl7Listener(options: Hl7ListenerOptions): Promise<Hl7
       const next = inFlight
         .get(connection)!
         .then(work)
-        .catch((error: unknown) => log.error({ err: { name: (error as Error).name, message: (error as Error).message } }, 'HL7 reply failed'));
+        .catch((error: unknown) => log.error({ err: errorSummary(error) }, 'HL7 reply failed'));
       inFlight.set(connection, next);
     };
     connection.addEventListener('message', (event: Hl7MessageEvent) => enqueue(() => reply(connection, event.message)));
     connection.addEventListener('error', (event: Hl7ErrorEvent) => {
       if (isParseFailure(event.error)) {
         log.warn({ outcome: 'unparseable', ack: 'AR' }, 'HL7 message unparseable');
-        enqueue(async () => void (connection.isClosed() || connection.send(rejectionOfUnparseable())));
+        enqueue(async () => {
+          // Refused either way: a register that cannot be written changes nothing in the answer.
+          await options.audit.append(auditRecord(options.actor, 'unparseable', undefined)).catch((error: unknown) =>
+            log.error({ err: errorSummary(error) }, 'HL7 message not recorded in the register of accesses'),
+          );
+          if (!connection.isClosed()) connection.send(rejectionOfUnparseable());
+        });
       } else {
-        log.warn({ err: { name: event.error.name, message: event.error.message } }, 'HL7 connection error');
+        log.warn({ err: errorSummary(event.error) }, 'HL7 connection error');
       }
     });
     connection.addEventListener('close', () => void inFlight.get(connection)?.then(() => inFlight.delete(connection)));

@@ -45,7 +45,8 @@ export const hospitalDischargeSchema = z.object({
       citizenship: text(100, 'Indicare la cittadinanza').optional(),
     },
     { error: 'Indicare i dati della persona' },
-  ),
+  )
+    .meta({ sensitive: 'personal' }),
   homeless: z.boolean({ error: 'Indicare se la persona è senza dimora' }),
 });
 

@@ -17,7 +17,13 @@ const hl7 =
         actor: { id: 'system:hl7', role: 'ward', organisation: 'hospital' },
         homelessRule: config.RACCORDO_HL7_HOMELESS_RULE,
         log: app.log,
+        audit: context.audit,
       });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void Promise.all([hl7?.close(), app.close()]).then(() => process.exit(0)));
+  // The listener first: the messages it is still answering are recorded in the register before the API closes it.
+  process.once(signal, async () => {
+    await hl7?.close();
+    await app.close();
+    process.exit(0);
+  });
 }

@@ -9,7 +9,7 @@ import type { PathwayDefinition } from '../machines/pathway.js';
 import { currentPathway, findPathway, pathways } from '../machines/registry.js';
 import type { CaseView } from '../workflows/messages.js';
 import { searchAttributes } from '../workflows/search-attributes.js';
-import { BREAK_GLASS_HEADER, MIN_BREAK_GLASS_REASON, redactCaseData } from './access.js';
+import { BREAK_GLASS_HEADER, concealedParts, MIN_BREAK_GLASS_REASON, restrictedView } from './access.js';
 import type { AuditLog } from './audit.js';
 import type { Auth, SessionUser } from './auth.js';
 import { CaseError, type CaseService } from './cases.js';
@@ -225,11 +225,19 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
   );
 
   async function listCases(role: string, filters: { kind?: string; state?: string; pendingRole?: string; overdue?: boolean }): Promise<CaseSummary[]> {
-    const visible = pathwaysOf(role).map((pathway) => pathway.kind);
-    if (filters.kind && !visible.includes(filters.kind)) return [];
+    // A filter on a state or role the role must not learn of finds nothing, whatever the cases: it tells nothing either.
+    const visible = [
+      ...new Set(
+        pathwaysOf(role)
+          .filter((pathway) => !(filters.state && concealedParts(pathway, role).states.has(filters.state)))
+          .filter((pathway) => !(filters.pendingRole && concealedParts(pathway, role).roles.has(filters.pendingRole)))
+          .map((pathway) => pathway.kind),
+      ),
+    ];
+    if (!visible.length || (filters.kind && !visible.includes(filters.kind))) return [];
     const now = new Date().toISOString();
     const clauses = [
-      `${searchAttributes.kind.name} IN (${[...new Set(filters.kind ? [filters.kind] : visible)].map((kind) => `'${kind}'`).join(', ')})`,
+      `${searchAttributes.kind.name} IN (${(filters.kind ? [filters.kind] : visible).map((kind) => `'${kind}'`).join(', ')})`,
       ...(filters.state ? [`${searchAttributes.state.name} = '${filters.state}'`] : []),
       ...(filters.pendingRole ? [`${searchAttributes.pendingRoles.name} = '${filters.pendingRole}'`] : []),
       ...(filters.overdue ? [`${searchAttributes.nextDeadline.name} < '${now}'`] : []),
@@ -239,13 +247,14 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
       const attributes = execution.typedSearchAttributes;
       const kind = attributes.get(searchAttributes.kind) ?? '';
       const pathway = findPathway(kind, attributes.get(searchAttributes.version) ?? '');
+      const concealed = pathway && concealedParts(pathway, role);
       const deadline = attributes.get(searchAttributes.nextDeadline);
       summaries.push({
         caseRef: execution.workflowId,
         kind,
         title: pathway?.title ?? kind,
-        ...deepestLabelled(pathway, attributes.get(searchAttributes.state) ?? []),
-        pendingRoles: attributes.get(searchAttributes.pendingRoles) ?? [],
+        ...deepestLabelled(pathway, (attributes.get(searchAttributes.state) ?? []).filter((path) => !concealed?.states.has(path))),
+        pendingRoles: (attributes.get(searchAttributes.pendingRoles) ?? []).filter((pending) => !concealed?.roles.has(pending)),
         ...(deadline ? { nextDeadline: deadline.toISOString() } : {}),
         overdue: !!deadline && deadline.toISOString() < now && execution.status.name === 'RUNNING',
         startedAt: execution.startTime.toISOString(),
@@ -281,8 +290,9 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
   });
 
   /**
-   * The case as the caller's role sees it: restricted fields left out, with its diagram and the forms of the events it
-   * may send now. Someone outside the pathway reads it only by breaking the glass, with a stated reason.
+   * The case as the caller's role sees it: restricted fields left out, and what would reveal them (api/access.ts), with
+   * its diagram and the forms of the events it may send now. Someone outside the pathway reads it only by breaking
+   * the glass, with a stated reason, and then reads all of it.
    */
   async function caseFor(caseRef: string, user: SessionUser, access: { view?: CaseView; breakGlassReason?: string } = {}) {
     const current = access.view ?? (await cases.view(caseRef, user.role));
@@ -292,13 +302,17 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
     if (!pathway || (!onPathway && !breakGlass)) {
       throw new CaseError(403, 'RoleNotAllowed', 'Il tuo ruolo non partecipa a questo percorso: l’accesso di emergenza richiede una motivazione');
     }
+    const view = onPathway ? restrictedView(pathway, user.role, current) : current;
     return {
-      ...current,
-      data: onPathway ? redactCaseData(pathway, user.role, current.data) : current.data,
+      ...view,
       ...(breakGlass ? { breakGlass: true, allowedEvents: [] } : {}),
-      diagram: mermaidDiagram(pathway, current.activeStates.map((state) => state.path)),
+      diagram: mermaidDiagram(
+        pathway,
+        view.activeStates.map((state) => state.path),
+        onPathway ? concealedParts(pathway, user.role) : undefined,
+      ),
       eventSchemas: Object.fromEntries(
-        (breakGlass ? [] : current.allowedEvents).map(({ type }) => [
+        (breakGlass ? [] : view.allowedEvents).map(({ type }) => [
           type,
           z.toJSONSchema(pathway.events[type]!.schema, { io: 'input', unrepresentable: 'any' }),
         ]),

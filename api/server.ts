@@ -5,16 +5,17 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Client, Connection } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createDataConverter, loadKeyring, PayloadEncryptionCodec } from '../worker/codec.js';
 import type { Config } from '../worker/config.js';
 import { loadPathwayParameters } from '../worker/parameters.js';
 import { createMailer, loadDirectory } from '../worker/worker.js';
-import { openAuditLog, registerAuditTrail } from './audit.js';
+import { openAuditLog, registerAuditTrail, type AuditLog } from './audit.js';
 import { createAuth } from './auth.js';
 import { createCaseService, type CaseService } from './cases.js';
 import { registerCodecEndpoint } from './codec-endpoint.js';
-import { checkHealth } from './health.js';
+import { createHealthCheck } from './health.js';
 import { registerHospitalRoute } from './hospital-route.js';
 import { createOidcLogin, oidcSettings } from './oidc.js';
 import { registerOidcRoutes } from './oidc-route.js';
@@ -25,6 +26,7 @@ export interface ApiContext {
   config: Config;
   client: Client;
   cases: CaseService;
+  audit: AuditLog;
 }
 
 export async function buildServer(config: Config): Promise<{ app: FastifyInstance; context: ApiContext }> {
@@ -41,7 +43,15 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
 
   // Requests are logged by method, URL and status, never by body: a URL names at most a case reference.
   const app = Fastify({
-    logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    logger:
+      config.LOG_LEVEL === 'silent'
+        ? false
+        : {
+            level: config.LOG_LEVEL,
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            // Synchronous: a line written before a crash or a kill is on disk.
+            ...(config.LOG_FILE ? { stream: pino.destination({ dest: config.LOG_FILE, sync: true, mkdir: true }) } : {}),
+          },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -74,8 +84,9 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
+  const health = createHealthCheck(connection, mailer);
   app.get('/health', { schema: { hide: true } }, async (_request, reply) => {
-    const report = await checkHealth(connection, mailer);
+    const report = await health.report();
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -107,8 +118,9 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   await app.register(webPages);
 
   app.addHook('onClose', async () => {
+    await health.settled();
     mailer.close();
     await connection.close();
   });
-  return { app, context: { config, client, cases } };
+  return { app, context: { config, client, cases, audit } };
 }

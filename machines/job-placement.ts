@@ -420,6 +420,10 @@ export const jobPlacement = definePathway({
   organisations: ['municipality', 'health-authority'],
   // The host company learns who the trainee is and what they can do: never their diagnosis, invalidity or judicial measure.
   restrictedFrom: { 'special-category': [host], criminal: [host] },
+  // Nor learns it from the case's states and history: UEPE's reports to the judge exist only under a measure.
+  revealedBy: {
+    criminal: { states: ['active.judgeReports'], events: ['probation.reported'], roles: ['probation'], fields: ['lastJudgeReportAt'] },
+  },
   events: {
     ...signoffEvents(participants),
     'evaluation.reopened': { schema: noPayload, roles: [promoter, ...referringServices], label: 'Ripresa della valutazione' },

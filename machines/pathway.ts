@@ -31,10 +31,25 @@ export interface PathwayDefinition {
    * sees neither diagnoses nor judicial measures). The fields are left out of what those roles read, without a trace.
    */
   restrictedFrom?: Readonly<Partial<Record<Sensitivity, readonly string[]>>>;
+  /**
+   * What the chart itself tells about a class: the states (with everything inside them), events, roles and recorded
+   * fields whose presence in a case shows that it holds data of that class (UEPE's reports to the judge show a
+   * judicial measure). The roles restricted from the class see the case without them, as if the chart had none.
+   */
+  revealedBy?: Readonly<Partial<Record<Sensitivity, RevealingParts>>>;
   events: Readonly<Record<string, EventDefinition>>;
   /** Italian label of every state, keyed by its dotted path ("evaluation", "activation.shelter"). */
   stateLabels: Readonly<Record<string, string>>;
   machine: AnyStateMachine;
+}
+
+export interface RevealingParts {
+  /** Dotted state paths, below the top level: the case is always in some top-level state, which is always shown. */
+  states?: readonly string[];
+  events?: readonly string[];
+  roles?: readonly string[];
+  /** Dotted paths of what the chart itself records in the case data (the start form's fields carry their own class). */
+  fields?: readonly string[];
 }
 
 export const pathwayKey = (kind: string, version: string) => `${kind}@${version}`;
@@ -45,13 +60,6 @@ export function signoffEvents(roles: readonly string[]): Record<string, EventDef
     'signoff.submit': { schema: signoffPayloadSchema, roles, label: 'Firma della valutazione' },
     'signoff.claim': { schema: claimPayloadSchema, roles, label: 'Presa in carico del compito' },
   };
-}
-
-function statePaths(node: AnyStateNode, prefix: string[] = []): string[] {
-  return Object.values(node.states).flatMap((child: AnyStateNode) => {
-    const path = [...prefix, child.key];
-    return [path.join('.'), ...statePaths(child, path)];
-  });
 }
 
 function handledEventTypes(node: AnyStateNode): string[] {
@@ -66,7 +74,9 @@ const internalEvent = /^(xstate\.|round\.|deadline\.)/;
  */
 export function definePathway<T extends PathwayDefinition>(definition: T): T {
   const where = pathwayKey(definition.kind, definition.version);
-  const unlabelled = statePaths(definition.machine.root).filter((path) => !(path in definition.stateLabels));
+  const unlabelled = descendants(definition.machine.root)
+    .map((node) => node.path.join('.'))
+    .filter((path) => !(path in definition.stateLabels));
   if (unlabelled.length) throw new Error(`${where}: states without an Italian label: ${unlabelled.join(', ')}`);
   const handled = new Set(handledEventTypes(definition.machine.root).filter((type) => !internalEvent.test(type)));
   const undeclared = [...handled].filter((type) => !(type in definition.events));
@@ -78,6 +88,7 @@ export function definePathway<T extends PathwayDefinition>(definition: T): T {
     .concat(definition.startRoles)
     .filter((role) => !(role in definition.roles));
   if (unknownRoles.length) throw new Error(`${where}: roles without a name: ${[...new Set(unknownRoles)].join(', ')}`);
+  checkRevealingParts(where, definition);
   // Keys here arrive from outside (an event type, a role): without a prototype, 'valueOf' or 'constructor' finds nothing.
   return {
     ...definition,
@@ -85,6 +96,36 @@ export function definePathway<T extends PathwayDefinition>(definition: T): T {
     stateLabels: lookupTable(definition.stateLabels),
     roles: lookupTable(definition.roles),
   };
+}
+
+/** Events every sign-off round and deadline handles: their view entries (rounds, deadlines, timeline) name no state. */
+const stateless = /^(round|deadline)\./;
+
+/**
+ * A revealing part the view could not leave out would be a trace: a top-level state (the case is always in one), a
+ * state holding a round or a deadline, a name the pathway does not have.
+ */
+function checkRevealingParts(where: string, definition: PathwayDefinition): void {
+  const nodes = new Map(descendants(definition.machine.root).map((node) => [node.path.join('.'), node]));
+  for (const [sensitivity, parts] of Object.entries(definition.revealedBy ?? {})) {
+    const problems = [
+      ...(parts.states ?? []).flatMap((path) => {
+        const node = nodes.get(path);
+        if (!node) return [`no state ${path}`];
+        if (node.parent === definition.machine.root) return [`${path} is a top-level state`];
+        const timed = [node, ...descendants(node)].flatMap((inner) => inner.ownEvents).filter((type) => stateless.test(type));
+        return timed.length ? [`${path} holds a sign-off round or deadline (${[...new Set(timed)].join(', ')})`] : [];
+      }),
+      ...(parts.events ?? []).filter((type) => !(type in definition.events)).map((type) => `no event ${type}`),
+      ...(parts.roles ?? []).filter((role) => !(role in definition.roles)).map((role) => `no role ${role}`),
+    ];
+    if (problems.length) throw new Error(`${where}: what reveals ${sensitivity} cannot be left out of the view: ${problems.join('; ')}`);
+  }
+}
+
+/** Every state below a node, parents before children, in the order the chart declares them. */
+export function descendants(node: AnyStateNode): AnyStateNode[] {
+  return Object.values(node.states).flatMap((child: AnyStateNode) => [child, ...descendants(child)]);
 }
 
 function lookupTable<T extends object>(record: T): T {

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,22 @@ async function waitForPort(port: number, child: ChildProcess, what: string, time
   throw new Error(`${what} did not listen on port ${port} within ${timeoutMs / 1000} s`);
 }
 
+/**
+ * Starts a process whose output goes to `logFile` (appended, both streams), or without one to the terminal for its
+ * errors only. Tests pass a file of the run's log directory: the global teardown scans every log for personal data.
+ */
+export function spawnWithOutput(command: string, args: readonly string[], logFile: string | undefined, options: SpawnOptions = {}): ChildProcess {
+  if (!logFile) return spawn(command, args, { ...options, stdio: ['ignore', 'ignore', 'inherit'] });
+  mkdirSync(dirname(logFile), { recursive: true });
+  const output = openSync(logFile, 'a');
+  try {
+    return spawn(command, args, { ...options, stdio: ['ignore', output, output] });
+  } finally {
+    // The child holds its own copy of the descriptor.
+    closeSync(output);
+  }
+}
+
 export interface RunningService {
   readonly child: ChildProcess;
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -67,7 +83,8 @@ export interface TemporalServerOptions {
   uiCodecEndpoint?: string;
   /** A SQLite file, so that cases survive a restart; omitted: in memory. */
   dbFile?: string;
-  output?: 'inherit' | 'ignore';
+  /** Where the server's output goes; omitted: its errors to the terminal. */
+  logFile?: string;
 }
 
 export interface RunningTemporal extends RunningService {
@@ -85,7 +102,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     args.push('--db-filename', options.dbFile);
   }
   for (const declaration of searchAttributeDeclarations) args.push('--search-attribute', declaration);
-  const child = spawn(options.cli, args, { stdio: ['ignore', options.output ?? 'ignore', 'inherit'] });
+  const child = spawnWithOutput(options.cli, args, options.logFile);
   await waitForPort(options.port, child, 'the Temporal dev server', 60_000);
   return { ...running(child), address: `127.0.0.1:${options.port}` };
 }
@@ -95,6 +112,8 @@ export interface MailSinkOptions {
   webPort: number;
   /** Where received messages are kept: each sink its own, so that two never mix their inboxes. */
   mailDirectory: string;
+  /** Where its output goes; omitted: its errors to the terminal. */
+  logFile?: string;
 }
 
 export interface RunningMailSink extends RunningService {
@@ -106,7 +125,7 @@ export interface RunningMailSink extends RunningService {
 export async function startMailSink(options: MailSinkOptions): Promise<RunningMailSink> {
   const bin = join(root, 'node_modules', '.bin', 'maildev');
   const args = ['--smtp', String(options.smtpPort), '--web', String(options.webPort), '--ip', '127.0.0.1', '--web-ip', '127.0.0.1', '--silent', '--mail-directory', options.mailDirectory];
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawnWithOutput(bin, args, options.logFile);
   await waitForPort(options.smtpPort, child, 'the SMTP sink (maildev)', 30_000);
   await waitForPort(options.webPort, child, 'the SMTP sink web inbox (maildev)', 30_000);
   return { ...running(child), smtpPort: options.smtpPort, webUrl: `http://127.0.0.1:${options.webPort}` };
@@ -116,8 +135,8 @@ export async function startMailSink(options: MailSinkOptions): Promise<RunningMa
  * Temporal's Java time-skipping test server on a port of ours. The SDK can start it too, but gives a JVM only five
  * seconds to listen, which a loaded two-core machine does not always grant.
  */
-export async function startTimeSkippingServer(executable: string, port: number): Promise<RunningTemporal> {
-  const child = spawn(executable, [String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+export async function startTimeSkippingServer(executable: string, port: number, logFile?: string): Promise<RunningTemporal> {
+  const child = spawnWithOutput(executable, [String(port)], logFile);
   await waitForPort(port, child, 'the time-skipping test server', 90_000);
   return { ...running(child), address: `127.0.0.1:${port}` };
 }

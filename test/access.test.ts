@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { hiddenFields, redactCaseData } from '../api/access.js';
+import { concealedParts, hiddenFields, redactCaseData, restrictedView } from '../api/access.js';
+import { mermaidDiagram } from '../machines/diagram.js';
 import { hello } from '../machines/hello.js';
 import { jobPlacement } from '../machines/job-placement.js';
+import { definePathway } from '../machines/pathway.js';
+import { violenceReferral } from '../machines/violence-referral.js';
+import type { CaseView } from '../workflows/messages.js';
+import { serdReferral } from './support/samples.js';
 
 const referral = {
   person: { fullName: 'Luca Verdi', fiscalCode: 'VRDLCU80A01F205X' },
@@ -29,5 +34,90 @@ describe('need-to-know redaction', () => {
 
   it('changes nothing for a pathway without restrictions', () => {
     expect(hiddenFields(hello, 'nurse')).toEqual([]);
+  });
+});
+
+describe('what the chart would tell', () => {
+  const at = '2026-03-02T09:00:00.000Z';
+  const uepe = { id: 'probation', role: 'probation' };
+  const view: CaseView = {
+    caseRef: 'INL-2026-ABC123',
+    kind: 'job-placement',
+    version: '1',
+    title: jobPlacement.title,
+    status: 'active',
+    state: 'active',
+    stateLabel: 'Tirocinio in corso',
+    activeStates: [
+      { path: 'active.tutorReviews.scheduled', label: 'Prossima verifica del tutor programmata' },
+      { path: 'active.judgeReports.scheduled', label: 'Relazioni periodiche dell’UEPE' },
+    ],
+    allowedEvents: [
+      { type: 'review.recorded', label: 'Verifica periodica del tutor registrata' },
+      { type: 'probation.reported', label: 'Relazione all’autorità giudiziaria inviata' },
+    ],
+    pendingSignoffs: [
+      { round: 'agreement', roundLabel: 'Firma', candidateRole: 'probation', dueAt: at, followUpAt: at, priority: 'normal' },
+      { round: 'agreement', roundLabel: 'Firma', candidateRole: 'trainee', recordedBy: ['probation'], dueAt: at, followUpAt: at, priority: 'normal' },
+    ],
+    rounds: [
+      {
+        id: 'evaluation',
+        label: 'Valutazione',
+        openedAt: at,
+        dueAt: at,
+        decisions: {
+          probation: { decision: 'approve', signedBy: 'probation', signedByRole: 'probation', substitute: false, at },
+          'job-placement': { decision: 'approve', signedBy: 'job-placement', signedByRole: 'job-placement', substitute: false, at },
+        },
+      },
+    ],
+    deadlines: [],
+    startedBy: { id: 'social-worker', role: 'social-worker', organisation: 'municipality' },
+    startedAt: at,
+    data: { ...serdReferral(6), lastJudgeReportAt: at },
+    timeline: [
+      { at, event: 'internship.started', label: 'Avvio del tirocinio', from: 'startPending', to: 'active' },
+      { at, event: 'probation.reported', label: 'Relazione all’autorità giudiziaria inviata', actor: uepe, from: 'active', to: 'active' },
+      { at, event: 'xstate.after.judgeReportDue.job-placement.active.judgeReports.scheduled', label: 'Termine trascorso', from: 'active', to: 'active' },
+      { at: '2026-03-03T09:00:00.000Z', event: 'notification.unstaffed', label: 'Notifica senza destinatari', from: 'active', to: 'active' },
+    ],
+    alerts: [{ at: '2026-03-03T09:00:00.000Z', kind: 'unstaffed', roles: ['probation'] }],
+  };
+
+  it('leaves out, for the host company, every state, event, role, timer and recorded field that tells of a judicial measure', () => {
+    const forHost = restrictedView(jobPlacement, 'host-company', view);
+    expect(forHost.activeStates).toEqual([
+      { path: 'active.tutorReviews.scheduled', label: 'Prossima verifica del tutor programmata' },
+      { path: 'active', label: 'Tirocinio in corso' },
+    ]);
+    expect(forHost.allowedEvents.map((event) => event.type)).toEqual(['review.recorded']);
+    expect(forHost.pendingSignoffs).toEqual([{ round: 'agreement', roundLabel: 'Firma', candidateRole: 'trainee', dueAt: at, followUpAt: at, priority: 'normal' }]);
+    expect(Object.keys(forHost.rounds[0]!.decisions)).toEqual(['job-placement']);
+    expect(forHost.timeline.map((entry) => entry.event)).toEqual(['internship.started']);
+    expect(forHost.alerts).toEqual([]);
+    expect(forHost.data).not.toHaveProperty('lastJudgeReportAt');
+    expect(JSON.stringify(forHost)).not.toMatch(/UEPE|giudiziari|judgeReports|probation/i);
+  });
+
+  it('leaves the view whole for the roles that need it', () => {
+    expect(restrictedView(jobPlacement, 'social-worker', view)).toEqual(view);
+  });
+
+  it('draws the host company a diagram without the judge’s reports', () => {
+    const diagram = mermaidDiagram(jobPlacement, ['active.tutorReviews.scheduled', 'active'], concealedParts(jobPlacement, 'host-company'));
+    expect(diagram).not.toMatch(/judgeReports|giudiziari|UEPE|hasJudicialMeasure/);
+    expect(diagram).toContain('state "Verifiche periodiche del tutor" as active_tutorReviews {');
+    expect(mermaidDiagram(jobPlacement)).toContain('state "Relazioni all’autorità giudiziaria" as active_judgeReports {');
+  });
+
+  it('refuses, when a pathway is defined, a revealing part the view could not leave out', () => {
+    expect(() => definePathway({ ...jobPlacement, revealedBy: { criminal: { states: ['active'] } } })).toThrow(/active is a top-level state/);
+    expect(() => definePathway({ ...violenceReferral, revealedBy: { criminal: { states: ['active.legalReport'] } } })).toThrow(
+      /active\.legalReport holds a sign-off round or deadline/,
+    );
+    expect(() => definePathway({ ...jobPlacement, revealedBy: { criminal: { events: ['judge.called'], roles: ['judge'] } } })).toThrow(
+      /no event judge\.called; no role judge/,
+    );
   });
 });

@@ -5,6 +5,7 @@ import { buildServer } from '../api/server.js';
 import { freePort } from '../scripts/services.js';
 import { launchChromium, openPage, screenshot, screenshotDir, type WatchedPage } from './support/browser.js';
 import { startCaseStack, testConfig, type CaseStack } from './support/harness.js';
+import { homelessPatient } from './support/samples.js';
 
 /**
  * The web interface in a real Chromium, against the real API server, a real worker and the shared Temporal and SMTP
@@ -100,8 +101,8 @@ describe('web interface', () => {
     await page.getByLabel(label('Data e ora previste della dimissione')).fill(localDateTime(3));
     await page.getByLabel(label('Reparto o Pronto Soccorso')).fill('Medicina generale, 3° piano');
     await page.getByLabel(label('La persona acconsente alla dimissione protetta')).check();
-    await page.getByLabel(label('Nome')).fill('Mario');
-    await page.getByLabel(label('Data di nascita')).fill('1968-04-12');
+    await page.getByLabel(label('Nome')).fill(homelessPatient.givenName);
+    await page.getByLabel(label('Data di nascita')).fill(homelessPatient.birthDate);
     await page.getByRole('button', { name: /^Aggiungi una voce a «Documenti in possesso»/ }).click();
     await page.getByLabel(label('Tipo di documento')).selectOption({ label: 'Tesserino STP' });
     await page.getByLabel(label('Situazione anagrafica')).selectOption({ label: 'Senza residenza' });
@@ -125,7 +126,7 @@ describe('web interface', () => {
     // The summary's link takes the person to the field.
     await summary.getByRole('link', { name: /Cognome/ }).click();
     expect(await familyName.evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
-    await familyName.fill('Rossi');
+    await familyName.fill(homelessPatient.familyName);
     await page.getByRole('button', { name: 'Apri il caso' }).click();
     await page.waitForURL(/\/cases\/DSD-\d{4}-[0-9A-Z]{6}$/);
     const caseRef = new URL(page.url()).pathname.split('/').at(-1)!;

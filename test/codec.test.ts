@@ -20,7 +20,11 @@ import {
   readKeyFile,
 } from '../worker/codec.js';
 import { createCaseWorker } from '../worker/worker.js';
+import { hello } from '../machines/hello.js';
+import { homelessDischarge } from '../machines/homeless-discharge.js';
 import { startApi, type ApiStack } from './support/api.js';
+import { personalValues } from './support/log-scan.js';
+import { helloNamingPerson, homelessReferral } from './support/samples.js';
 import { actors, settled, startCaseStack, TEST_PAYLOAD_KEYS, testConfig, testDataConverter, type CaseStack } from './support/harness.js';
 
 const approve = { round: 'evaluation', decision: 'approve' };
@@ -140,25 +144,15 @@ describe('on the real Temporal server', () => {
   });
   afterAll(() => stack?.stop());
 
-  const secrets = ['Mario Rossi', 'via Roma 1', 'Quartararo', 'Ottavio', 'QRTTTV80A01H501Z', 'Terapia insulinica'];
+  const referral = homelessReferral();
+  const secrets = [...personalValues(hello.startSchema, helloNamingPerson), ...personalValues(homelessDischarge.startSchema, referral)];
 
   it('keeps case data out of Temporal: the history and the description hold ciphertext only', async () => {
-    const hello = await stack.cases.start({ kind: 'hello', data: { summary: 'Mario Rossi, via Roma 1' }, actor: actors.socialWorker });
-    const discharge = await stack.cases.start({
-      kind: 'homeless-discharge',
-      data: {
-        plannedDischargeAt: new Date(Date.now() + 72 * 3_600_000).toISOString(),
-        wardContact: { unit: 'Medicina d’urgenza' },
-        consentGiven: true,
-        identity: { familyName: 'Quartararo', givenName: 'Ottavio', fiscalCode: 'QRTTTV80A01H501Z' },
-        residence: { status: 'none' },
-        clinicalNeeds: { summary: 'Terapia insulinica tre volte al giorno', autonomy: 'self-sufficient' },
-      },
-      actor: actors.ward,
-    });
+    const helloCase = await stack.cases.start({ kind: 'hello', data: helloNamingPerson, actor: actors.socialWorker });
+    const discharge = await stack.cases.start({ kind: 'homeless-discharge', data: referral, actor: actors.ward });
     // An update too: its arguments and its outcome (the whole case view, data included) are payloads of the history.
-    await stack.cases.send(hello.caseRef, 'signoff.submit', { ...approve, notes: 'Sentito Mario Rossi al telefono' }, actors.physician);
-    for (const caseRef of [hello.caseRef, discharge.caseRef]) {
+    await stack.cases.send(helloCase.caseRef, 'signoff.submit', { ...approve, notes: `Sentito al telefono: ${helloNamingPerson.summary}` }, actors.physician);
+    for (const caseRef of [helloCase.caseRef, discharge.caseRef]) {
       await settled(stack.client, caseRef);
       const show = temporalCli('workflow', 'show', '--workflow-id', caseRef);
       const describe = temporalCli('workflow', 'describe', '--workflow-id', caseRef);
@@ -176,12 +170,12 @@ describe('on the real Temporal server', () => {
       }
     }
     // Through the client with the codec, the case reads as ever.
-    expect((await stack.cases.view(hello.caseRef)).data).toEqual({ summary: 'Mario Rossi, via Roma 1' });
-    expect((await stack.cases.view(discharge.caseRef)).data).toMatchObject({ identity: { familyName: 'Quartararo', givenName: 'Ottavio' } });
+    expect((await stack.cases.view(helloCase.caseRef)).data).toEqual(helloNamingPerson);
+    expect((await stack.cases.view(discharge.caseRef)).data).toMatchObject({ identity: referral.identity });
   });
 
   it('replays an encrypted history with the codec', async () => {
-    const { caseRef } = await stack.cases.start({ kind: 'hello', data: { summary: 'Mario Rossi, via Roma 1' }, actor: actors.socialWorker });
+    const { caseRef } = await stack.cases.start({ kind: 'hello', data: helloNamingPerson, actor: actors.socialWorker });
     await stack.cases.send(caseRef, 'signoff.submit', approve, actors.physician);
     await stack.cases.send(caseRef, 'signoff.submit', approve, actors.socialWorker);
     const history = await stack.client.workflow.getHandle(caseRef).fetchHistory();
@@ -201,7 +195,7 @@ describe('key rotation', { timeout: 180_000 }, () => {
   it('carries a case written with the old key on under the new one, and a keyring without the old key cannot read it', async () => {
     const before = await startCaseStack('rotation');
     cleanups.push(() => before.stop());
-    const { caseRef } = await before.cases.start({ kind: 'hello', data: { summary: 'Mario Rossi, via Roma 1' }, actor: actors.socialWorker });
+    const { caseRef } = await before.cases.start({ kind: 'hello', data: helloNamingPerson, actor: actors.socialWorker });
     await before.cases.send(caseRef, 'signoff.submit', approve, actors.physician);
     await before.stop();
     cleanups.pop();
@@ -222,7 +216,7 @@ describe('key rotation', { timeout: 180_000 }, () => {
     const handle = client.workflow.getHandle(caseRef);
 
     const done = await createCaseService(client, before.taskQueue).send(caseRef, 'signoff.submit', approve, actors.socialWorker);
-    expect(done).toMatchObject({ status: 'done', outcome: 'approved', data: { summary: 'Mario Rossi, via Roma 1' } });
+    expect(done).toMatchObject({ status: 'done', outcome: 'approved', data: helloNamingPerson });
     expect(await handle.result()).toMatchObject({ outcome: 'approved' });
     expect((await handle.describe()).memo?.startToken).toEqual(expect.any(String));
 
@@ -257,7 +251,7 @@ describe('the codec endpoint for the Temporal UI', () => {
     api.app.inject({ method: 'POST', url: path, payload: { payloads }, headers: { 'x-namespace': 'default', ...headers } });
 
   it('decodes a case’s payloads for a session of an allowed role, from the UI’s origin, and encodes back', async () => {
-    const { caseRef } = await api.stack.cases.start({ kind: 'hello', data: { summary: 'Mario Rossi, via Roma 1' }, actor: actors.socialWorker });
+    const { caseRef } = await api.stack.cases.start({ kind: 'hello', data: helloNamingPerson, actor: actors.socialWorker });
     const history = await api.stack.client.workflow.getHandle(caseRef).fetchHistory();
     const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]! as Payload;
     expect(payloadKeyId(input)).toBe('test');
@@ -269,16 +263,16 @@ describe('the codec endpoint for the Temporal UI', () => {
     expect(decoded.headers['access-control-allow-credentials']).toBe('true');
     const [plain] = decoded.json<{ payloads: { metadata: Record<string, string>; data: string }[] }>().payloads;
     expect(Buffer.from(plain!.metadata.encoding!, 'base64').toString()).toBe('json/plain');
-    expect(JSON.parse(Buffer.from(plain!.data, 'base64').toString())).toMatchObject({ caseRef, data: { summary: 'Mario Rossi, via Roma 1' } });
+    expect(JSON.parse(Buffer.from(plain!.data, 'base64').toString())).toMatchObject({ caseRef, data: helloNamingPerson });
     const register = readFileSync(testConfig().RACCORDO_AUDIT_FILE, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     expect(register.at(-1)).toMatchObject({ action: 'payload.decode', actor: { id: 'social-service-head', role: 'social-service-head' }, outcome: 200 });
-    expect(JSON.stringify(register)).not.toContain('Mario Rossi');
+    expect(JSON.stringify(register)).not.toContain(helloNamingPerson.summary);
 
     const encoded = await post('/codec/encode', [plain], { cookie, origin: uiOrigin });
     expect(encoded.statusCode).toBe(200);
     const [cipher] = encoded.json<{ payloads: { metadata: Record<string, string>; data: string }[] }>().payloads;
     expect(Buffer.from(cipher!.metadata.encoding!, 'base64').toString()).toBe(ENCRYPTED_ENCODING);
-    expect(Buffer.from(cipher!.data, 'base64').toString('latin1')).not.toContain('Mario Rossi');
+    expect(Buffer.from(cipher!.data, 'base64').toString('latin1')).not.toContain(helloNamingPerson.summary);
     const again = await post('/codec/decode', [cipher], { cookie });
     expect(again.json<{ payloads: unknown[] }>().payloads).toEqual([plain]);
 

@@ -20,7 +20,7 @@ interface Service {
   environment?: Env | string[];
   depends_on?: string[] | Record<string, { condition?: string }>;
   ports?: (string | number | { target: number; published?: string | number; host_ip?: string })[];
-  volumes?: (string | { type?: string; source?: string; target: string })[];
+  volumes?: (string | { type?: string; source?: string; target: string; read_only?: boolean })[];
   healthcheck?: { test?: string | string[]; disable?: boolean };
   restart?: string;
 }

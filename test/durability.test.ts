@@ -12,6 +12,7 @@ import type { caseWorkflow } from '../workflows/case-workflow.js';
 import { createCaseWorker } from '../worker/worker.js';
 import { actors, mailbox, recipients, testConfig, testDataConverter, uniqueTaskQueue } from './support/harness.js';
 import { spawnWorker as spawnWorkerProcess } from './support/processes.js';
+import { runLogFile } from './support/run-logs.js';
 
 const approve = { round: 'evaluation', decision: 'approve' };
 // Whole processes start here, each bundling the workflow code: generous on a loaded 2-core machine.
@@ -60,7 +61,7 @@ describe('the Temporal server killed and restarted on the same SQLite file', () 
     const dir = mkdtempSync(join(tmpdir(), 'raccordo-restart-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const port = await freePort();
-    const serverOptions = { cli: inject('temporalCli'), port, dbFile: join(dir, 'temporal.db') };
+    const serverOptions = { cli: inject('temporalCli'), port, dbFile: join(dir, 'temporal.db'), logFile: runLogFile('temporal-server') };
     let server: RunningTemporal = await startTemporalServer(serverOptions);
     cleanups.push(() => server.stop());
 

@@ -1,5 +1,5 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -7,7 +7,9 @@ import { freePort, startMailSink, startTemporalServer } from '../scripts/service
 import { ensureTemporalCli } from '../scripts/temporal-cli.js';
 import { ensureTimeSkippingServer } from '../scripts/time-skipping-server.js';
 import { workflowBundleOptions } from '../worker/worker.js';
+import { describeFinding, findSeededValues, seededValues } from './support/log-scan.js';
 import { mailsOutsideTemplates, type MailForAudit } from './support/mail-audit.js';
+import { samples } from './support/samples.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,8 +19,11 @@ declare module 'vitest' {
     smtpPort: number;
     mailWebUrl: string;
     workflowBundlePath: string;
-    /** A folder of the run's own, for what tests would otherwise write into the repository (the audit register). */
-    scratchDir: string;
+    /**
+     * Where every process and logger of the run writes its log, and the API its audit register (never the
+     * repository's data/): the teardown scans them all for the samples' personal data.
+     */
+    logDir: string;
   }
 }
 
@@ -28,12 +33,14 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   const scratch = mkdtempSync(join(tmpdir(), 'raccordo-test-'));
+  const logDir = join(scratch, 'logs');
+  mkdirSync(logDir);
   const temporalCli = ensureTemporalCli();
   const timeSkippingServer = ensureTimeSkippingServer();
   const [temporal, mail, bundle] = await Promise.all([
-    freePort().then((port) => startTemporalServer({ cli: temporalCli, port })),
+    freePort().then((port) => startTemporalServer({ cli: temporalCli, port, logFile: join(logDir, 'temporal-server.log') })),
     Promise.all([freePort(), freePort()]).then(([smtpPort, webPort]) =>
-      startMailSink({ smtpPort, webPort, mailDirectory: join(scratch, 'mail') }),
+      startMailSink({ smtpPort, webPort, mailDirectory: join(scratch, 'mail'), logFile: join(logDir, 'maildev.log') }),
     ),
     bundleWorkflowCode({ ...workflowBundleOptions, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } }),
   ]);
@@ -46,20 +53,34 @@ export default async function setup(project: TestProject) {
   project.provide('smtpPort', mail.smtpPort);
   project.provide('mailWebUrl', mail.webUrl);
   project.provide('workflowBundlePath', workflowBundlePath);
-  project.provide('scratchDir', scratch);
+  project.provide('logDir', logDir);
 
   return async () => {
     // Across the whole run, on the shared SMTP server: no e-mail that is not a fixed template (no case data, ever).
     const received = (await (await fetch(`${mail.webUrl}/api/email`)).json()) as MailForAudit[];
     const leaking = mailsOutsideTemplates(received);
+    // Stopped first, so that what the servers write last is in their logs too.
     await Promise.all([temporal.stop(), mail.stop()]);
+    const logs = readdirSync(logDir).map((file) => join(logDir, file));
+    const seeded = seededValues(samples);
+    const inLogs = findSeededValues(logs, seeded);
     if (leaking.length) {
       console.error(`[test] ${leaking.length} of ${received.length} e-mails are not a notification template: ${JSON.stringify(leaking[0])}`);
-      // Vitest reports an error thrown here but keeps its exit code: set it, so that a leak fails the run.
+    } else {
+      console.log(`[test] all ${received.length} e-mails of the run are notification templates: no case data in any of them`);
+    }
+    if (inLogs.length) {
+      // The file, the line and the value: the line itself would print the rest of whatever leaked.
+      console.error(`[test] personal data of the test samples found ${inLogs.length} times in the run's logs:\n${inLogs.slice(0, 20).map(describeFinding).join('\n')}`);
+    } else {
+      console.log(`[test] none of the ${seeded.length} personal values of the test samples is in the ${logs.length} logs of the run`);
+    }
+    if (leaking.length || inLogs.length) {
+      // Vitest reports an error thrown here but keeps its exit code: set it, so that a leak fails the run. The
+      // scratch folder stays, for a look at what leaked.
       process.exitCode = 1;
       return;
     }
-    console.log(`[test] all ${received.length} e-mails of the run are notification templates: no case data in any of them`);
     rmSync(scratch, { recursive: true, force: true });
   };
 }

@@ -1,17 +1,31 @@
 import { Hl7Message, Hl7Segment } from '@medplum/core';
 import { Hl7Client, type Hl7MessageEvent } from '@medplum/hl7';
 import { randomUUID } from 'node:crypto';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAuditLog, verifyAuditLog, type AuditEntry } from '../api/audit.js';
 import { externalReference } from '../api/cases.js';
 import { startHl7Listener, type Hl7Listener } from '../api/hl7.js';
+import { hospitalDischargeSchema } from '../api/hospital.js';
 import type { Actor } from '../machines/case.js';
 import { freePort } from '../scripts/services.js';
 import { startCaseStack, testConfig, type CaseStack } from './support/harness.js';
+import { personalValues } from './support/log-scan.js';
+import { runLogFile } from './support/run-logs.js';
+import { adtPatient } from './support/samples.js';
 
 const hl7Actor: Actor = { id: 'hl7-listener', role: 'ward', organisation: 'hospital' };
 const hospital = 'OSP-BRESCIA';
-const logged: string[] = [];
-const captureLog = (...entry: unknown[]) => void logged.push(JSON.stringify(entry));
+/** The listener logs as in production, through pino, into a log of the run that this file reads back. */
+const listenerLog = runLogFile('hl7-listener');
+/** The register of accesses it writes, this file's own. */
+const register = runLogFile('hl7-register');
+const entries = () =>
+  readFileSync(register, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as AuditEntry);
 
 let stack: CaseStack;
 let listener: Hl7Listener;
@@ -24,7 +38,8 @@ beforeAll(async () => {
     cases: stack.cases,
     actor: hl7Actor,
     homelessRule: testConfig().RACCORDO_HL7_HOMELESS_RULE,
-    log: { info: captureLog, warn: captureLog, error: captureLog },
+    log: pino(pino.destination({ dest: listenerLog, sync: true })),
+    audit: await openAuditLog(register),
   });
   client = new Hl7Client({ host: '127.0.0.1', port: listener.port });
 });
@@ -47,6 +62,8 @@ interface Adt {
   dischargeAt?: string;
 }
 
+const hl7BirthDate = adtPatient.birthDate.replaceAll('-', '');
+
 /** A real ADT message, the way an Italian hospital information system writes it. */
 function adt({ type = 'ADT^A03^ADT_A03', visitNumber, address = 'SENZA FISSA DIMORA^^BRESCIA^^^^H', dischargeAt = '20261123153000' }: Adt) {
   const controlId = randomUUID().slice(0, 20);
@@ -59,13 +76,13 @@ function adt({ type = 'ADT^A03^ADT_A03', visitNumber, address = 'SENZA FISSA DIM
     segment('EVN', { 1: trigger, 2: '20261123120000' }),
     segment('PID', {
       1: '1',
-      3: 'RSSMRA80A01F205X^^^MEF^NNITA~4455667^^^OSPBS^MR~STP0170010000123^^^ASST^PI',
-      5: 'Rossi^Mario^^^^^L',
-      7: '19800101',
+      3: `${adtPatient.fiscalCode}^^^MEF^NNITA~4455667^^^OSPBS^MR~${adtPatient.documents[0]!.number}^^^ASST^PI`,
+      5: `${adtPatient.familyName}^${adtPatient.givenName}^^^^^L`,
+      7: hl7BirthDate,
       8: 'M',
       11: address,
-      23: 'Milano',
-      26: '100^Italiana^ISTAT',
+      23: adtPatient.birthPlace,
+      26: `100^${adtPatient.citizenship}^ISTAT`,
     }),
     segment('PV1', visit),
     ...(trigger === 'A16' ? [segment('PV2', { 9: dischargeAt })] : []),
@@ -82,6 +99,16 @@ async function send(message: Hl7Message) {
     text: msa?.getField(3)?.toString() ?? '',
     errors: ack.getAllSegments('ERR').map((err) => ({ location: err.getField(2)?.toString(), code: err.getField(3)?.getComponent(1), text: err.getField(8)?.toString() })),
   };
+}
+
+/** Bytes with no MSH segment: the parser fails, so the answer comes on the connection's own terms. */
+async function sendGarbage(): Promise<Hl7Message> {
+  const connection = await client.connect();
+  const reply = new Promise<Hl7Message>((resolve) =>
+    connection.addEventListener('message', (event: Hl7MessageEvent) => resolve(event.message), { once: true }),
+  );
+  connection.send(new Hl7Message([new Hl7Segment(['GARBAGE', 'nessun segmento MSH'])]));
+  return reply;
 }
 
 const visitNumbers: string[] = [];
@@ -110,14 +137,14 @@ describe('hospital ADT messages over MLLP', () => {
       wardContact: { unit: 'MED1' },
       consentGiven: false,
       identity: {
-        familyName: 'Rossi',
-        givenName: 'Mario',
-        birthDate: '1980-01-01',
-        birthPlace: 'Milano',
-        fiscalCode: 'RSSMRA80A01F205X',
-        documents: [{ kind: 'stp-card', number: 'STP0170010000123' }],
+        familyName: adtPatient.familyName,
+        givenName: adtPatient.givenName,
+        birthDate: adtPatient.birthDate,
+        birthPlace: adtPatient.birthPlace,
+        fiscalCode: adtPatient.fiscalCode,
+        documents: adtPatient.documents,
       },
-      citizenship: 'Italiana',
+      citizenship: adtPatient.citizenship,
       residence: { status: 'unknown' },
     });
     expect(JSON.stringify(view.data)).not.toContain(visitNumber);
@@ -156,7 +183,7 @@ describe('hospital ADT messages over MLLP', () => {
     expect(withoutVisitNumber.text).toBe('PV1-19: Indicare il numero di ricovero o di accesso; PV1-45: Data e ora della dimissione non valide');
 
     const visitNumber = newVisitNumber();
-    const withoutName = Hl7Message.parse(adt({ visitNumber }).message.toString().replace('Rossi^Mario^^^^^L', ''));
+    const withoutName = Hl7Message.parse(adt({ visitNumber }).message.toString().replace(`${adtPatient.familyName}^${adtPatient.givenName}^^^^^L`, ''));
     expect(await send(withoutName)).toMatchObject({
       code: 'AE',
       errors: [
@@ -177,12 +204,7 @@ describe('hospital ADT messages over MLLP', () => {
   });
 
   it('answers AR to bytes that are no HL7 message, and keeps listening', async () => {
-    const connection = await client.connect();
-    const reply = new Promise<Hl7Message>((resolve) =>
-      connection.addEventListener('message', (event: Hl7MessageEvent) => resolve(event.message), { once: true }),
-    );
-    connection.send(new Hl7Message([new Hl7Segment(['GARBAGE', 'nessun segmento MSH'])]));
-    const rejection = await reply;
+    const rejection = await sendGarbage();
     expect(rejection.getSegment('MSA')?.getField(1)?.toString()).toBe('AR');
     expect(rejection.getSegment('MSA')?.getField(3)?.toString()).toBe('Il messaggio non è un messaggio HL7 leggibile');
 
@@ -190,11 +212,56 @@ describe('hospital ADT messages over MLLP', () => {
     expect(await send(adt({ visitNumber, address: 'Via Trieste 12' }).message)).toMatchObject({ code: 'AA' });
   });
 
+  it('records every message in the register of accesses before its ACK, refusals included, like a REST signal', async () => {
+    const recordedBefore = entries().length;
+    const from = new Date().toISOString();
+    const visitNumber = newVisitNumber();
+    const { message } = adt({ visitNumber });
+    expect((await send(message)).code).toBe('AA');
+    expect((await send(message)).code).toBe('AA');
+    expect((await send(adt({ visitNumber: newVisitNumber(), address: 'Via Trieste 12' }).message)).code).toBe('AA');
+    expect((await send(adt({ dischargeAt: '20261340' }).message)).code).toBe('AE');
+    expect((await send(adt({ type: 'ORU^R01^ORU_R01', visitNumber: newVisitNumber() }).message)).code).toBe('AR');
+    await sendGarbage();
+    const to = new Date().toISOString();
+
+    const recorded = entries().slice(recordedBefore);
+    const caseRef = caseRefOf(visitNumber);
+    expect(recorded.map(({ action, actor, caseRef, detail, outcome }) => ({ action, actor, caseRef, detail, outcome }))).toEqual([
+      { action: 'case.start', actor: hl7Actor, caseRef, detail: `hl7:started:ADT^A03:${hospital}`, outcome: 'ok' },
+      { action: 'case.start', actor: hl7Actor, caseRef, detail: `hl7:existing:ADT^A03:${hospital}`, outcome: 'ok' },
+      { action: 'case.start', actor: hl7Actor, caseRef: undefined, detail: `hl7:not-applicable:ADT^A03:${hospital}`, outcome: 'ok' },
+      { action: 'case.start', actor: hl7Actor, caseRef: undefined, detail: `hl7:invalid:ADT^A03:${hospital}`, outcome: 'denied' },
+      { action: 'case.start', actor: hl7Actor, caseRef: undefined, detail: `hl7:unsupported:ORU^R01:${hospital}`, outcome: 'denied' },
+      { action: 'case.start', actor: hl7Actor, caseRef: undefined, detail: 'hl7:unparseable', outcome: 'denied' },
+    ]);
+    for (const entry of recorded) expect(entry.at >= from && entry.at <= to, `${entry.at} within ${from}..${to}`).toBe(true);
+    expect(await verifyAuditLog(register)).toMatchObject({ ok: true });
+    const text = readFileSync(register, 'utf8');
+    for (const personal of [...personalValues(hospitalDischargeSchema.shape.patient, adtPatient), hl7BirthDate, ...visitNumbers]) {
+      expect(text).not.toContain(personal);
+    }
+  });
+
+  it('answers AR when the access cannot be recorded, so that the hospital sends it again, and records the retransmission', async () => {
+    const intact = readFileSync(register);
+    // Another writer died halfway through a line: the register refuses to continue its chain.
+    appendFileSync(register, '{"seq":');
+    const visitNumber = newVisitNumber();
+    const { message } = adt({ visitNumber });
+    expect(await send(message)).toMatchObject({ code: 'AR', errors: [{ code: '207', text: 'Errore interno: ritrasmettere il messaggio più tardi' }] });
+
+    writeFileSync(register, intact);
+    expect(await send(message)).toMatchObject({ code: 'AA', text: `Caso ${caseRefOf(visitNumber)} già aperto` });
+    expect(entries().at(-1)).toMatchObject({ caseRef: caseRefOf(visitNumber), detail: `hl7:existing:ADT^A03:${hospital}`, outcome: 'ok' });
+  });
+
   it('logs message types, control ids, outcomes and case references, never the patient or the encounter', () => {
-    const all = logged.join('\n');
+    const all = readFileSync(listenerLog, 'utf8');
     expect(all).toContain('"outcome":"started"');
     expect(all).toContain('"messageType":"ADT^A03"');
-    for (const personal of ['Rossi', 'Mario', 'RSSMRA80A01F205X', 'STP0170010000123', '19800101', 'FISSA', 'Trieste', 'MED1', ...visitNumbers]) {
+    // Besides the patient's sample: what only the message holds, in its own spelling.
+    for (const personal of [...personalValues(hospitalDischargeSchema.shape.patient, adtPatient), hl7BirthDate, 'FISSA', 'Trieste', 'MED1', ...visitNumbers]) {
       expect(all).not.toContain(personal);
     }
   });

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startMailSink, type RunningMailSink } from '../scripts/services.js';
 import type { caseWorkflow } from '../workflows/case-workflow.js';
 import { actors, eventually, startCaseStack, type ReceivedMail } from './support/harness.js';
+import { runLogFile } from './support/run-logs.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -18,7 +19,7 @@ describe('when the SMTP server is down during a sign-off round', () => {
   it('retries until it is back: every message is delivered once and the case never fails', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'raccordo-smtp-down-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const sinkOptions = { smtpPort: await freePort(), webPort: await freePort(), mailDirectory: dir };
+    const sinkOptions = { smtpPort: await freePort(), webPort: await freePort(), mailDirectory: dir, logFile: runLogFile('maildev') };
     let sink: RunningMailSink = await startMailSink(sinkOptions);
     cleanups.push(() => sink.stop());
     const stack = await startCaseStack('smtp-down', { SMTP_PORT: String(sinkOptions.smtpPort) });

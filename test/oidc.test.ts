@@ -109,7 +109,7 @@ describe('single sign-on with the identity provider', () => {
     expect(task.role).toBe('physician');
 
     // The same session as a password login: recorded in the register under the operator, held to the same origin rule.
-    const register = readFileSync(join(inject('scratchDir'), `audit-${process.pid}.jsonl`), 'utf8');
+    const register = readFileSync(testConfig().RACCORDO_AUDIT_FILE, 'utf8');
     const lists = register.split('\n').filter(Boolean).map((line) => JSON.parse(line) as AuditEntry).filter((entry) => entry.detail === 'tasks');
     expect(lists.at(-1)).toMatchObject({ action: 'case.list', actor: { id: 'physician', role: 'physician', organisation: 'health-authority' }, outcome: 200 });
     const crossOrigin = await browser.fetch(`${raccordo}/api/cases`, {
@@ -188,7 +188,7 @@ describe('single sign-on with the identity provider', () => {
     const entryPoint = await spawnApi({
       PUBLIC_URL: raccordoProcess,
       PORT: new URL(raccordoProcess).port,
-      RACCORDO_AUDIT_FILE: join(inject('scratchDir'), `audit-entry-point-${Date.now()}.jsonl`),
+      RACCORDO_AUDIT_FILE: join(inject('logDir'), `audit-entry-point-${Date.now()}.jsonl`),
       ...clientOf(idp),
     });
     try {

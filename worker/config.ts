@@ -79,6 +79,8 @@ export const configSchema = z.object({
    */
   RACCORDO_MAX_CACHED_CASES: z.coerce.number().int().min(1).default(500),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The API's log, appended line by line; unset: standard output. */
+  LOG_FILE: z.string().min(1).optional(),
 }).superRefine((config, context) => {
   const oidcVariables = ['RACCORDO_OIDC_ISSUER', 'RACCORDO_OIDC_CLIENT_ID', 'RACCORDO_OIDC_CLIENT_SECRET'] as const;
   const missing = oidcVariables.filter((name) => config[name] === undefined);

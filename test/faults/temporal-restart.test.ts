@@ -9,6 +9,7 @@ import { freePort, startTemporalServer, type RunningTemporal } from '../../scrip
 import { createCaseWorker } from '../../worker/worker.js';
 import { actors, eventually, testConfig, uniqueTaskQueue } from '../support/harness.js';
 import { startDedicatedMailSink } from '../support/processes.js';
+import { runLogFile } from '../support/run-logs.js';
 import { approve, connectCases, expectApprovedOnce, expectNotifiedOnce, finalViews, inBatches, startHelloCases, stopwatch } from './support.js';
 
 vi.setConfig({ testTimeout: 300_000 });
@@ -46,7 +47,7 @@ describe(`kill -9 of the Temporal server with ${size} cases in flight, restarted
     const phases = stopwatch();
     const dir = mkdtempSync(join(tmpdir(), 'raccordo-faults-restart-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const serverOptions = { cli: inject('temporalCli'), port: await freePort(), dbFile: join(dir, 'temporal.db') };
+    const serverOptions = { cli: inject('temporalCli'), port: await freePort(), dbFile: join(dir, 'temporal.db'), logFile: runLogFile('temporal-server') };
     let server: RunningTemporal = await startTemporalServer(serverOptions);
     cleanups.push(() => server.stop());
     const sink = await startDedicatedMailSink();

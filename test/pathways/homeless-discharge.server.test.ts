@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../machines/case.js';
+import { homelessDischarge } from '../../machines/homeless-discharge.js';
 import { mailbox, recipients, startCaseStack, type CaseStack } from '../support/harness.js';
+import { personalValues } from '../support/log-scan.js';
+import { homelessReferral } from '../support/samples.js';
 
 let stack: CaseStack;
 beforeAll(async () => {
@@ -19,24 +22,8 @@ const emergencyService = actor('emergency-social-service', 'municipality');
 const HOUR = 3_600_000;
 const notAllowedNow = { status: 409, code: 'NotAllowedNow' };
 
-function signal(overrides: Record<string, unknown> = {}) {
-  return {
-    plannedDischargeAt: new Date(Date.now() + 72 * HOUR).toISOString(),
-    wardContact: { unit: 'Medicina d’urgenza', contactPerson: 'Infermiera di turno', phone: '030 3995111' },
-    consentGiven: true,
-    identity: { familyName: 'Bianchi', givenName: 'Giuseppe', documents: [{ kind: 'identity-card', number: 'CA00000AA' }] },
-    citizenship: 'Italiana',
-    residencePermit: 'not-required',
-    residence: { status: 'none' },
-    clinicalNeeds: { summary: 'Terapia antibiotica orale per sette giorni', autonomy: 'self-sufficient' },
-    mentalHealth: { activePsychiatricIllness: false, followedByMentalHealthService: false },
-    addiction: { substanceUse: false, followedByAddictionService: false },
-    ...overrides,
-  };
-}
-
 const open = async (by: Actor = ward, overrides: Record<string, unknown> = {}) =>
-  (await stack.cases.start({ kind: 'homeless-discharge', data: signal(overrides), actor: by })).caseRef;
+  (await stack.cases.start({ kind: 'homeless-discharge', data: homelessReferral(overrides), actor: by })).caseRef;
 const send = (caseRef: string, type: string, by: Actor, payload: Record<string, unknown> = {}) => stack.cases.send(caseRef, type, payload, by);
 const approve = (caseRef: string, by: Actor) => send(caseRef, 'signoff.submit', by, { round: 'needs-assessment', decision: 'approve' });
 const shelter = { placementType: 'low-threshold-shelter' };
@@ -94,7 +81,9 @@ describe('homeless-discharge on the real Temporal server', () => {
       'social-worker@demo.raccordo.local',
       'ward@demo.raccordo.local',
     ]);
-    expect(mails.some((mail) => /Bianchi|Giuseppe|antibiotica|dormitorio/i.test(mail.text + mail.html))).toBe(false);
+    const personal = personalValues(homelessDischarge.startSchema, homelessReferral());
+    expect(mails.filter((mail) => personal.some((value) => `${mail.subject} ${mail.text} ${mail.html}`.includes(value)))).toEqual([]);
+    expect(mails.some((mail) => /dormitorio/i.test(mail.text + mail.html))).toBe(false);
   });
 
   it('discharges without a placement only after a waiver with a reason', async () => {
@@ -161,6 +150,6 @@ describe('homeless-discharge on the real Temporal server', () => {
   });
 
   it('lets only the ward and the social workers open a case', async () => {
-    await expect(stack.cases.start({ kind: 'homeless-discharge', data: signal(), actor: facility })).rejects.toMatchObject({ status: 403 });
+    await expect(stack.cases.start({ kind: 'homeless-discharge', data: homelessReferral(), actor: facility })).rejects.toMatchObject({ status: 403 });
   });
 });

@@ -7,6 +7,8 @@ import { caseSettingsSchema, type Actor } from '../../machines/case.js';
 import { parametersFileSchema, valuesInForce } from '../../machines/parameters.js';
 import { sensitiveFields } from '../../machines/pathway.js';
 import { violenceReferral } from '../../machines/violence-referral.js';
+import { personalValues } from '../support/log-scan.js';
+import { violenceReferralForm } from '../support/samples.js';
 
 const { startSchema, parametersSchema } = violenceReferral;
 type Parameters = ReturnType<typeof parametersSchema.parse>;
@@ -27,18 +29,8 @@ const childProtection = actor('child-protection', 'municipality');
 const HOUR = 3_600_000;
 const startedAt = '2026-03-02T09:00:00.000Z'; // a Monday
 
-/** What the PS nurse types in: a pseudonym and a safe channel that no message may ever carry. */
-const atEmergencyRoom = {
-  entryChannel: 'emergency-room',
-  referredAt: '2026-03-02T08:40:00+01:00',
-  pseudonym: 'Rosa Bianchi',
-  safeContact: { mayBeContacted: true, how: 'Chiamare la sorella al 333 1234567 dopo le 18' },
-  injuries: 'Contusioni al volto',
-  abuser: { relation: 'partner', details: 'Marco Neri, 41 anni' },
-  complaintFiled: false,
-  exOfficioOffence: true,
-};
-const secrets = ['Rosa Bianchi', '333 1234567', 'Marco Neri', 'Contusioni'];
+const atEmergencyRoom = violenceReferralForm({ referredAt: '2026-03-02T08:40:00+01:00' });
+const secrets = personalValues(startSchema, atEmergencyRoom);
 
 type Snapshot = AnyMachineSnapshot & { context: CaseContext<ReturnType<typeof startSchema.parse>, Parameters> };
 type Effect = { type: string; params: Record<string, unknown> };

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../machines/case.js';
+import { violenceReferral } from '../../machines/violence-referral.js';
 import { eventually, mailbox, recipients, startCaseStack, type CaseStack } from '../support/harness.js';
+import { personalValues } from '../support/log-scan.js';
+import { violenceReferralForm } from '../support/samples.js';
 
 let stack: CaseStack;
 beforeAll(async () => {
@@ -20,23 +23,10 @@ const HOUR = 3_600_000;
 const notAllowedNow = { status: 409, code: 'NotAllowedNow' };
 
 /** Every value here is something no e-mail may ever carry. */
-const secrets = ['Viola Esposito', 'Whatsapp della collega Anna', 'Luca Ferri', 'Frattura del setto nasale'];
-function form(overrides: Record<string, unknown> = {}) {
-  return {
-    entryChannel: 'emergency-room',
-    referredAt: new Date().toISOString(),
-    pseudonym: 'Viola Esposito',
-    safeContact: { mayBeContacted: true, how: 'Whatsapp della collega Anna, solo di mattina' },
-    injuries: 'Frattura del setto nasale',
-    abuser: { relation: 'former-partner', details: 'Luca Ferri' },
-    complaintFiled: false,
-    exOfficioOffence: true,
-    ...overrides,
-  };
-}
+const secrets = personalValues(violenceReferral.startSchema, violenceReferralForm());
 
 const open = async (by: Actor, overrides: Record<string, unknown> = {}) =>
-  (await stack.cases.start({ kind: 'violence-referral', data: form(overrides), actor: by })).caseRef;
+  (await stack.cases.start({ kind: 'violence-referral', data: violenceReferralForm(overrides), actor: by })).caseRef;
 const send = (caseRef: string, type: string, by: Actor, payload: Record<string, unknown> = {}) => stack.cases.send(caseRef, type, payload, by);
 const sign = (caseRef: string, round: string, by: Actor) => send(caseRef, 'signoff.submit', by, { round, decision: 'approve' });
 const active = (view: { activeStates: { path: string }[] }) => view.activeStates.map((state) => state.path);

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -13,9 +13,7 @@ import { createDataConverter, loadKeyring, parseKeyList } from '../../worker/cod
 import { loadConfig, type Config } from '../../worker/config.js';
 import { loadPathwayParameters } from '../../worker/parameters.js';
 import { createCaseWorker } from '../../worker/worker.js';
-
-// Before any connection exists: the SDK's runtime is a singleton, and its default logger floods test output.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+import { runLogFile } from './run-logs.js';
 
 /**
  * The payload key of every test: one fixed key for all test files and processes, because they share one Temporal
@@ -34,9 +32,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(inject('smtpPort')),
     PUBLIC_URL: 'http://raccordo.test',
-    LOG_LEVEL: 'silent',
-    // One register per test process, in the run's scratch folder: never the repository's data/.
-    RACCORDO_AUDIT_FILE: join(inject('scratchDir'), `audit-${process.pid}.jsonl`),
+    // At the level production logs by default, so that the teardown sees what production would write.
+    LOG_FILE: runLogFile('api'),
+    // One register per test process, among the run's logs: never the repository's data/.
+    RACCORDO_AUDIT_FILE: join(inject('logDir'), `audit-${process.pid}.jsonl`),
     ...overrides,
   });
 }
@@ -110,7 +109,7 @@ const attachTimeSkipping = (address: string) =>
 
 /** The same worker against Temporal's Java time-skipping server: days of timers pass in seconds. */
 export async function startTimeSkippingStack(name: string): Promise<TimeSkippingStack> {
-  const server = await startTimeSkippingServer(inject('timeSkippingServer'), await freePort());
+  const server = await startTimeSkippingServer(inject('timeSkippingServer'), await freePort(), runLogFile('time-skipping-server'));
   const env = await attachTimeSkipping(server.address);
   // Like a real cluster, the test server must be told of custom search attributes before they are upserted.
   await env.connection.operatorService.addSearchAttributes({

@@ -1,17 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { freePort, startMailSink, type RunningMailSink } from '../../scripts/services.js';
+import { freePort, spawnWithOutput, startMailSink, type RunningMailSink } from '../../scripts/services.js';
 import { TEST_PAYLOAD_KEYS, type ReceivedMail } from './harness.js';
+import { runLogFile } from './run-logs.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
 export interface AppProcess {
   readonly child: ChildProcess;
-  /** What the process wrote so far (the last 64 KiB), for failure messages. */
+  /** What the process wrote so far (the last 64 KiB of its log), for failure messages. */
   output(): string;
   /** Kills the process with the signal (SIGKILL: no goodbye to the server) and waits for it to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -22,7 +23,9 @@ export interface AppProcess {
  * shows `ready`; the caller registers `kill` as a cleanup.
  */
 async function spawnEntryPoint(entry: string, env: Record<string, string>, ready: string): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], {
+  // Into the run's log directory, which the teardown scans for personal data.
+  const log = runLogFile(entry.replace(/\/.*/, '') + '-process');
+  const child = spawnWithOutput(process.execPath, ['--import', 'tsx', join(root, entry)], log, {
     cwd: root,
     env: {
       ...process.env,
@@ -33,16 +36,12 @@ async function spawnEntryPoint(entry: string, env: Record<string, string>, ready
       RACCORDO_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  for (const stream of [child.stdout!, child.stderr!]) {
-    stream.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-65_536)));
-  }
+  const output = () => readFileSync(log, 'utf8').slice(-65_536);
   const exited = once(child, 'exit');
   const running: AppProcess = {
     child,
-    output: () => output,
+    output,
     async kill(signal = 'SIGKILL') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
@@ -51,11 +50,11 @@ async function spawnEntryPoint(entry: string, env: Record<string, string>, ready
   };
   // A process that exits first fails at once, with its output.
   const deadline = Date.now() + 90_000;
-  while (!output.includes(ready)) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${entry} exited before it was ready:\n${output}`);
+  while (!output().includes(ready)) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${entry} exited before it was ready:\n${output()}`);
     if (Date.now() > deadline) {
       await running.kill();
-      throw new Error(`${entry} was not ready within 90 s:\n${output}`);
+      throw new Error(`${entry} was not ready within 90 s:\n${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -105,7 +104,7 @@ export interface DedicatedMailSink {
 
 export async function startDedicatedMailSink(): Promise<DedicatedMailSink> {
   const dir = mkdtempSync(join(tmpdir(), 'raccordo-sink-'));
-  const options = { smtpPort: await freePort(), webPort: await freePort(), mailDirectory: dir };
+  const options = { smtpPort: await freePort(), webPort: await freePort(), mailDirectory: dir, logFile: runLogFile('maildev') };
   let sink: RunningMailSink | undefined = await startMailSink(options);
   const inbox = async () => {
     if (!sink) throw new Error('the mail sink is stopped');
