@@ -34,7 +34,7 @@ beforeAll(async () => {
     'oidc',
     {
       [PHYSICIAN_AT_PROVIDER]: { preferred_username: 'physician', name: 'Anna Bianchi' },
-      [STRANGER_AT_PROVIDER]: { preferred_username: 'mario.rossi', name: 'Mario Rossi' },
+      [STRANGER_AT_PROVIDER]: { preferred_username: 'ospite.esterno', name: 'Ospite Esterno' },
     },
     [raccordoProcess],
   );
@@ -201,7 +201,7 @@ describe('single sign-on with the identity provider', () => {
 
       const logs = entryPoint.output();
       expect(logs).toContain(`"url":"${OIDC_CALLBACK_PATH}"`);
-      expect(logs).toContain('no operator \\"mario.rossi\\" in the directory');
+      expect(logs).toContain('no operator \\"ospite.esterno\\" in the directory');
       const secrets = [accepted, refused].flatMap((callback) => [callback.searchParams.get('code')!, callback.searchParams.get('state')!]);
       for (const secret of [...secrets, idp.clientSecret]) expect(logs).not.toContain(secret);
     } finally {
