@@ -239,7 +239,8 @@ class CaseEngine {
   private effects: PendingEffect[];
   private nextEffectSeq: number;
   private readonly startedAt: string;
-  private lastSearchAttributes = '';
+  /** What each search attribute was last set to, as JSON: only those that change are upserted. */
+  private readonly published = new Map<string, string>();
 
   constructor(
     private readonly machines: MachinesRuntime,
@@ -416,10 +417,13 @@ class CaseEngine {
       { key: searchAttributes.pendingRoles, value: this.pendingRoles() },
       { key: searchAttributes.nextDeadline, value: deadline ? new Date(deadline) : null },
     ];
-    const fingerprint = JSON.stringify(updates.map((update) => update.value));
-    if (fingerprint === this.lastSearchAttributes) return;
-    this.lastSearchAttributes = fingerprint;
-    upsertSearchAttributes(updates);
+    const changed = updates.filter(({ key, value }) => {
+      const json = JSON.stringify(value);
+      if (this.published.get(key.name) === json) return false;
+      this.published.set(key.name, json);
+      return true;
+    });
+    if (changed.length) upsertSearchAttributes(changed);
   }
 
   private allowedEvents(role?: string) {
