@@ -1048,6 +1048,37 @@ interface Target {
 
 function targets(outcome: Outcome): Target[] {
   const list: Target[] = [];
+  const interpreter = outcome.interpreter;
+  const overhead = ratios(interpreter, outcome.baseline);
+  if (interpreter && overhead) {
+    const atSize = `${interpreter.cases} hello cases, ${options.BENCH_CONCURRENCY} at a time, beside the baseline's`;
+    const load = interpreter.cpu.otherProcessesPercent;
+    list.push(
+      {
+        name: 'interpreter update latency, (b)/(a)',
+        target: '≤ 1.25× at p50 and p99',
+        measured: `p50 ${overhead.updateP50}×, p99 ${overhead.updateP99}×`,
+        atSize,
+        pass: overhead.updateP50 !== null && overhead.updateP99 !== null ? overhead.updateP50 <= 1.25 && overhead.updateP99 <= 1.25 : null,
+        otherLoadPercent: load,
+      },
+      {
+        name: 'interpreter throughput, (b)/(a)',
+        target: '≥ 0.8× (no more than 1.25× slower)',
+        measured: `${overhead.casesPerSecond}× (${interpreter.casesPerSecond} against ${outcome.baseline!.casesPerSecond} cases/s)`,
+        atSize,
+        pass: overhead.casesPerSecond === null ? null : overhead.casesPerSecond >= 0.8,
+        otherLoadPercent: load,
+      },
+      {
+        name: 'history events per case, (b)/(a)',
+        target: '≤ 1.2×',
+        measured: `${overhead.historyEventsPerCase}× (${interpreter.history.eventsPerCase.mean} against ${outcome.baseline!.history.eventsPerCase.mean})`,
+        atSize: `${interpreter.history.sampled} histories of each`,
+        pass: overhead.historyEventsPerCase === null ? null : overhead.historyEventsPerCase <= 1.2,
+      },
+    );
+  }
   const open = outcome.openCases;
   if (open) {
     const atTarget = open.openCases >= 10_000;
