@@ -1,6 +1,7 @@
-import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities/index.js';
 import type { EventRequest } from '../workflows/messages.js';
+import { searchAttributes } from '../workflows/search-attributes.js';
 
 /**
  * The benchmark's yardstick: a hello case written by hand as a plain Temporal workflow, with nothing of the
@@ -8,7 +9,10 @@ import type { EventRequest } from '../workflows/messages.js';
  * activity once (both evaluators, so two real e-mails), takes the two sign-offs as Updates whose validator refuses
  * an unknown role or a second signature, reminds the evaluators still pending when the reminder comes due (as a
  * pathway must: one durable timer, as `condition` with a timeout arms it), and completes once both are in and the
- * notification is done. It imports only the SDK: no xstate, no zod, no pathway registry.
+ * notification is done. With `listed`, it also keeps the search attributes that the API's case and task lists
+ * query (state, pending roles, deadline: issue 6's lists come from Temporal visibility), as a hand-written pathway
+ * serving those lists must: set at the start, the pending roles again at each sign-off, the state at the end.
+ * It imports only the SDK (and the search-attribute keys, which are the SDK's): no xstate, no zod, no registry.
  */
 
 export interface BaselineStart {
@@ -16,6 +20,7 @@ export interface BaselineStart {
   roles: string[];
   /** Until the first reminder, as a hello round's two working days; again as often after it. */
   remindEvery: string;
+  listed: boolean;
 }
 
 export interface BaselineView {
@@ -38,6 +43,19 @@ export async function baselineWorkflow(start: BaselineStart): Promise<BaselineVi
   const decisions: BaselineView['decisions'] = {};
   const done = () => start.roles.every((role) => role in decisions);
   const view = (): BaselineView => ({ caseRef: start.caseRef, status: done() ? 'done' : 'active', decisions });
+  const pending = () => start.roles.filter((role) => !(role in decisions));
+  const dueAt = new Date(Date.now() + 14 * 24 * 3600 * 1000);
+  if (start.listed) {
+    upsertSearchAttributes([
+      { key: searchAttributes.kind, value: 'hello' },
+      { key: searchAttributes.version, value: '1' },
+      { key: searchAttributes.caseRef, value: start.caseRef },
+      { key: searchAttributes.organisations, value: ['health-authority', 'municipality'] },
+      { key: searchAttributes.state, value: ['evaluation'] },
+      { key: searchAttributes.pendingRoles, value: pending() },
+      { key: searchAttributes.nextDeadline, value: dueAt },
+    ]);
+  }
 
   setHandler(
     baselineSignoff,
@@ -47,6 +65,17 @@ export async function baselineWorkflow(start: BaselineStart): Promise<BaselineVi
         signedBy: request.actor.id,
         at: new Date().toISOString(),
       };
+      if (start.listed) {
+        upsertSearchAttributes([
+          { key: searchAttributes.pendingRoles, value: pending() },
+          ...(done()
+            ? [
+                { key: searchAttributes.state, value: ['closed'] },
+                { key: searchAttributes.nextDeadline, value: null },
+              ]
+            : []),
+        ]);
+      }
       return view();
     },
     {
@@ -72,7 +101,7 @@ export async function baselineWorkflow(start: BaselineStart): Promise<BaselineVi
       caseRef: start.caseRef,
       messageKey: `${start.caseRef}.reminder.${reminder}`,
       template: 'reminder',
-      recipients: { roles: start.roles.filter((role) => !(role in decisions)), operators: [] },
+      recipients: { roles: pending(), operators: [] },
     });
   }
   await assigned;

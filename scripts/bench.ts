@@ -82,7 +82,7 @@ const optionDefaults = {
   BENCH_MAX_MINUTES: 20,
 };
 type Options = Record<keyof typeof optionDefaults, number> & { BENCH_PHASES: string[]; BENCH_OUTPUT: string };
-const allPhases = ['baseline', 'interpreter', 'api', 'api-users', 'api-saturation', 'open-cases', 'module-cost'];
+const allPhases = ['baseline', 'baseline-bare', 'interpreter', 'api', 'api-users', 'api-saturation', 'open-cases', 'module-cost'];
 
 function readOptions(): Options {
   // `--open-cases=200` is BENCH_OPEN_CASES=200.
@@ -282,6 +282,27 @@ interface CaseRun {
 }
 type CaseRunner = (index: number, slot: number) => Promise<CaseRun>;
 
+/** A case of a throughput phase in its steps, so that they can run back to back or apart. */
+interface OpenedCase {
+  caseRef: string;
+  /** Both evaluators' sign-offs, one after the other, each timed. */
+  signOff(): Promise<number[]>;
+  /** Resolves once the case has ended as it should. */
+  ended(): Promise<void>;
+}
+type CaseOpener = (index: number, slot: number) => Promise<OpenedCase>;
+
+function backToBack(open: CaseOpener): CaseRunner {
+  return async (index, slot) => {
+    const t0 = now();
+    const opened = await open(index, slot);
+    const startMs = now() - t0;
+    const updateMs = await opened.signOff();
+    await opened.ended();
+    return { caseRef: opened.caseRef, startMs, updateMs, caseMs: now() - t0 };
+  };
+}
+
 interface HistoryStats {
   sampled: number;
   eventsPerCase: Summary;
@@ -323,6 +344,8 @@ interface ThroughputResult {
   casesPerSecond: number;
   startMs: Summary;
   updateMs: Summary;
+  /** Sign-offs of cases already open, their notifications sent: see openCaseUpdates. */
+  openCaseUpdateMs: Summary;
   caseMs: Summary;
   history: HistoryStats;
   workerRssMiB: { ready: number; afterWarmup: number; peak: number; end: number };
@@ -341,9 +364,10 @@ async function throughputPhase(
   name: string,
   worker: RunningWorker,
   readyRss: number,
-  run: CaseRunner,
+  open: CaseOpener,
   api?: NodeChild<Extract<ApiMessage, { ready: true }>>,
 ): Promise<ThroughputResult> {
+  const run = backToBack(open);
   const errors: string[] = [];
   let failed = 0;
   const onError = (error: unknown) => {
@@ -380,6 +404,7 @@ async function throughputPhase(
   const warnings = await sdkWarnings(worker);
   const sample = runs.slice(0, options.BENCH_HISTORY_SAMPLE).map((r) => r.caseRef);
   const history = await historyStats(env.client, sample);
+  const openCaseUpdateMs = await openCaseUpdates(env, name, open);
   const perCase = (seconds: number | undefined) => Math.round(((seconds ?? NaN) * 1000) / Math.max(runs.length, 1));
   const result: ThroughputResult = {
     cases: options.BENCH_CASES,
@@ -392,6 +417,7 @@ async function throughputPhase(
     casesPerSecond: Math.round((runs.length / wallSeconds) * 10) / 10,
     startMs: summarize(runs.map((r) => r.startMs)),
     updateMs: summarize(runs.flatMap((r) => r.updateMs)),
+    openCaseUpdateMs,
     caseMs: summarize(runs.map((r) => r.caseMs)),
     history,
     workerRssMiB: { ready: readyRss, afterWarmup, peak: workerPeak, end: processMemory(worker.ready.pid)?.rssMiB ?? NaN },
@@ -406,7 +432,8 @@ async function throughputPhase(
   };
   log(
     `${name}: ${result.completed}/${result.cases} cases in ${result.wallSeconds} s = ${result.casesPerSecond}/s; ` +
-      `update p50/p95/p99 ${result.updateMs.p50}/${result.updateMs.p95}/${result.updateMs.p99} ms; ` +
+      `update p50/p95/p99 ${result.updateMs.p50}/${result.updateMs.p95}/${result.updateMs.p99} ms ` +
+      `(on open cases ${openCaseUpdateMs.p50}/${openCaseUpdateMs.p95}/${openCaseUpdateMs.p99}); ` +
       `${history.eventsPerCase.mean} history events/case; worker RSS peak ${workerPeak} MiB; ` +
       `worker CPU ${result.workerCpuMsPerCase} ms/case; other processes used ${cpuUsed.otherProcessesPercent}% of the machine`,
   );
@@ -418,44 +445,76 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
 /** No single case may hold a phase up for longer than this. */
 const caseTimeoutMs = 120_000;
 
-function baselineRunner(client: Client, taskQueue: string): CaseRunner {
+async function timed(steps: (() => Promise<unknown>)[]): Promise<number[]> {
+  const times: number[] = [];
+  for (const step of steps) {
+    const t0 = now();
+    await step();
+    times.push(now() - t0);
+  }
+  return times;
+}
+
+async function endedApproved(client: Client, caseRef: string): Promise<void> {
+  const result = (await client.workflow.getHandle(caseRef).result()) as CaseView;
+  if (result.outcome !== 'approved') throw new Error(`${caseRef} ended ${result.state} (${result.outcome})`);
+}
+
+function baselineOpener(client: Client, taskQueue: string, listed: boolean): CaseOpener {
   const request = (actor: Actor): EventRequest => ({ type: 'signoff.submit', payload: approve, actor });
   return async (index) => {
     const caseRef = `BASE-${runId}-${index}`;
-    const t0 = now();
     const handle = await client.workflow.start(baselineWorkflow, {
       taskQueue,
       workflowId: caseRef,
-      args: [{ caseRef, roles: [actors.physician.role, actors.socialWorker.role], remindEvery: '2 days' }],
+      args: [{ caseRef, roles: [actors.physician.role, actors.socialWorker.role], remindEvery: '2 days', listed }],
     });
-    const startMs = now() - t0;
-    const updateMs: number[] = [];
-    for (const actor of [actors.physician, actors.socialWorker]) {
-      const u0 = now();
-      await handle.executeUpdate(baselineSignoff, { args: [request(actor)] });
-      updateMs.push(now() - u0);
-    }
-    const result = await handle.result();
-    if (result.status !== 'done') throw new Error(`${caseRef} ended ${result.status}`);
-    return { caseRef, startMs, updateMs, caseMs: now() - t0 };
+    return {
+      caseRef,
+      signOff: () => timed([actors.physician, actors.socialWorker].map((actor) => () => handle.executeUpdate(baselineSignoff, { args: [request(actor)] }))),
+      async ended() {
+        const result = await handle.result();
+        if (result.status !== 'done') throw new Error(`${caseRef} ended ${result.status}`);
+      },
+    };
   };
 }
 
-function interpreterRunner(client: Client, cases: CaseService): CaseRunner {
+function interpreterOpener(client: Client, cases: CaseService): CaseOpener {
   return async (index) => {
-    const t0 = now();
     const { caseRef } = await cases.start({ kind: 'hello', data: { summary: `Caso di prova ${index}` }, actor: actors.socialWorker });
-    const startMs = now() - t0;
-    const updateMs: number[] = [];
-    for (const actor of [actors.physician, actors.socialWorker]) {
-      const u0 = now();
-      await cases.send(caseRef, 'signoff.submit', approve, actor);
-      updateMs.push(now() - u0);
-    }
-    const result = (await client.workflow.getHandle(caseRef).result()) as CaseView;
-    if (result.outcome !== 'approved') throw new Error(`${caseRef} ended ${result.state} (${result.outcome})`);
-    return { caseRef, startMs, updateMs, caseMs: now() - t0 };
+    return {
+      caseRef,
+      signOff: () => timed([actors.physician, actors.socialWorker].map((actor) => () => cases.send(caseRef, 'signoff.submit', approve, actor))),
+      ended: () => endedApproved(client, caseRef),
+    };
   };
+}
+
+/**
+ * Update round trips as evaluators meet them: on cases already open, whose notifications have gone out. Back to back,
+ * a case's first sign-off races its own opening (the first workflow task, the notification), which is the opening's
+ * cost, not the update's. BENCH_CASES more cases are opened; once the SMTP sink holds both e-mails of each, they are
+ * signed with BENCH_CONCURRENCY sign-offs in flight.
+ */
+async function openCaseUpdates(env: Env, name: string, open: CaseOpener): Promise<Summary> {
+  const count = options.BENCH_CASES;
+  const mails = async () => ((await (await fetch(`${env.mail.webUrl}/api/email`)).json()) as unknown[]).length;
+  const mailsBefore = await mails();
+  const opened: OpenedCase[] = [];
+  const rethrow = (error: unknown) => {
+    throw error;
+  };
+  await pool(count, options.BENCH_CONCURRENCY, async (i, slot) => void opened.push(await open(count + i, slot)), rethrow);
+  const notifiedBy = Date.now() + 60_000;
+  while ((await mails()) < mailsBefore + 2 * count) {
+    if (Date.now() > notifiedBy) throw new Error(`${name}: the open cases' notifications did not all arrive within 60 s`);
+    await sleep(250);
+  }
+  const latencies: number[] = [];
+  await pool(count, options.BENCH_CONCURRENCY, async (i) => void latencies.push(...(await opened[i]!.signOff())), rethrow);
+  await Promise.all(opened.map((kase) => withTimeout(caseTimeoutMs, kase.caseRef, kase.ended())));
+  return summarize(latencies);
 }
 
 // --------------------------------------------------------------------------------------------------------- HTTP API
@@ -486,25 +545,20 @@ async function login(baseUrl: string, role: string): Promise<Session> {
   return { role, cookie };
 }
 
-function apiRunner(client: Client, baseUrl: string, sessions: { socialWorker: Session; physician: Session }[]): CaseRunner {
+function apiOpener(client: Client, baseUrl: string, sessions: { socialWorker: Session; physician: Session }[]): CaseOpener {
   return async (index, slot) => {
     const { socialWorker, physician } = sessions[slot]!;
-    const t0 = now();
     const created = await http<{ caseRef: string }>(baseUrl, 'POST', '/api/cases', socialWorker.cookie, {
       kind: 'hello',
       data: { summary: `Caso di prova ${index}` },
     });
     const caseRef = created.body.caseRef;
-    const startMs = now() - t0;
-    const updateMs: number[] = [];
-    for (const session of [physician, socialWorker]) {
-      const u0 = now();
-      await http(baseUrl, 'POST', `/api/cases/${caseRef}/events`, session.cookie, { type: 'signoff.submit', payload: approve });
-      updateMs.push(now() - u0);
-    }
-    const result = (await client.workflow.getHandle(caseRef).result()) as CaseView;
-    if (result.outcome !== 'approved') throw new Error(`${caseRef} ended ${result.state} (${result.outcome})`);
-    return { caseRef, startMs, updateMs, caseMs: now() - t0 };
+    return {
+      caseRef,
+      signOff: () =>
+        timed([physician, socialWorker].map((session) => () => http(baseUrl, 'POST', `/api/cases/${caseRef}/events`, session.cookie, { type: 'signoff.submit', payload: approve }))),
+      ended: () => endedApproved(client, caseRef),
+    };
   };
 }
 
@@ -627,7 +681,7 @@ async function openCasesPhase(env: Env) {
   };
   let cases = caseService(env, worker.taskQueue);
   const readyRss = processMemory(worker.ready.pid)?.rssMiB ?? NaN;
-  const interpreter = interpreterRunner(env.client, cases);
+  const interpreter = backToBack(interpreterOpener(env.client, cases));
   await pool(options.BENCH_WARMUP, options.BENCH_CONCURRENCY, (i) => withTimeout(caseTimeoutMs, 'warm-up', interpreter(-1 - i, 0)).then(() => {}), (error) => {
     throw error;
   });
@@ -951,17 +1005,20 @@ async function main() {
     }
   }
 
-  const baseline = await phase('baseline', async () => {
-    const worker = await startWorker(env, 'baseline', 'baseline');
+  const baselinePhase = (listed: boolean) => async () => {
+    const worker = await startWorker(env, 'baseline', listed ? 'baseline' : 'baseline-bare');
     const readyRss = processMemory(worker.ready.pid)?.rssMiB ?? NaN;
-    return withWorker(worker, () => throughputPhase(env, '(a) baseline', worker, readyRss, baselineRunner(env.client, worker.taskQueue)));
-  });
+    const name = listed ? '(a) baseline' : '(a0) baseline, no search attributes';
+    return withWorker(worker, () => throughputPhase(env, name, worker, readyRss, baselineOpener(env.client, worker.taskQueue, listed)));
+  };
+  const baseline = await phase('baseline', baselinePhase(true));
+  const baselineBare = await phase('baseline-bare', baselinePhase(false));
 
   const interpreter = await phase('interpreter', async () => {
     const worker = await startWorker(env, 'interpreter', 'interpreter');
     const readyRss = processMemory(worker.ready.pid)?.rssMiB ?? NaN;
     return withWorker(worker, () =>
-      throughputPhase(env, '(b) interpreter', worker, readyRss, interpreterRunner(env.client, caseService(env, worker.taskQueue))),
+      throughputPhase(env, '(b) interpreter', worker, readyRss, interpreterOpener(env.client, caseService(env, worker.taskQueue))),
     );
   });
 
@@ -987,7 +1044,7 @@ async function main() {
               physician: await login(ready.url, 'physician'),
             })),
           );
-          return throughputPhase(env, '(c) HTTP API', worker, readyRss, apiRunner(env.client, ready.url, sessions), apiChild);
+          return throughputPhase(env, '(c) HTTP API', worker, readyRss, apiOpener(env.client, ready.url, sessions), apiChild);
         });
         apiUsers = await phase('api-users', () => apiUsersPhase(env, ready.url, worker, apiChild, 'api-users', options.BENCH_API_THINK_MS));
         apiSaturation = await phase('api-saturation', () => apiUsersPhase(env, ready.url, worker, apiChild, 'api-saturation', 0));
@@ -1008,7 +1065,7 @@ async function main() {
     (response) => response.json() as Promise<unknown[]>,
     () => [],
   );
-  return { startedAt, machine, baseline, interpreter, api, apiUsers, apiSaturation, openCases, moduleCost, phaseErrors, mailsReceived: mails.length };
+  return { startedAt, machine, baseline, baselineBare, interpreter, api, apiUsers, apiSaturation, openCases, moduleCost, phaseErrors, mailsReceived: mails.length };
 }
 
 // ---------------------------------------------------------------------------------------------------------- report
@@ -1027,6 +1084,8 @@ function ratios(subject: ThroughputResult | undefined, baseline: ThroughputResul
     updateP50: ratio(subject.updateMs.p50, baseline.updateMs.p50),
     updateP95: ratio(subject.updateMs.p95, baseline.updateMs.p95),
     updateP99: ratio(subject.updateMs.p99, baseline.updateMs.p99),
+    openCaseUpdateP50: ratio(subject.openCaseUpdateMs.p50, baseline.openCaseUpdateMs.p50),
+    openCaseUpdateP99: ratio(subject.openCaseUpdateMs.p99, baseline.openCaseUpdateMs.p99),
     startP50: ratio(subject.startMs.p50, baseline.startMs.p50),
     historyEventsPerCase: ratio(subject.history.eventsPerCase.mean, baseline.history.eventsPerCase.mean),
     historyPayloadBytesPerCase: ratio(subject.history.payloadBytesPerCase.mean, baseline.history.payloadBytesPerCase.mean),
@@ -1055,11 +1114,16 @@ function targets(outcome: Outcome): Target[] {
     const load = interpreter.cpu.otherProcessesPercent;
     list.push(
       {
-        name: 'interpreter update latency, (b)/(a)',
+        name: 'interpreter update latency on open cases, (b)/(a)',
         target: '≤ 1.25× at p50 and p99',
-        measured: `p50 ${overhead.updateP50}×, p99 ${overhead.updateP99}×`,
-        atSize,
-        pass: overhead.updateP50 !== null && overhead.updateP99 !== null ? overhead.updateP50 <= 1.25 && overhead.updateP99 <= 1.25 : null,
+        measured:
+          `p50 ${overhead.openCaseUpdateP50}×, p99 ${overhead.openCaseUpdateP99}× ` +
+          `(back to back with the opening: p50 ${overhead.updateP50}×, p99 ${overhead.updateP99}×)`,
+        atSize: `${interpreter.cases} open cases each, ${options.BENCH_CONCURRENCY} sign-offs in flight`,
+        pass:
+          overhead.openCaseUpdateP50 !== null && overhead.openCaseUpdateP99 !== null
+            ? overhead.openCaseUpdateP50 <= 1.25 && overhead.openCaseUpdateP99 <= 1.25
+            : null,
         otherLoadPercent: load,
       },
       {
@@ -1132,6 +1196,7 @@ function targets(outcome: Outcome): Target[] {
   }
   const failures =
     (outcome.baseline?.failed ?? 0) +
+    (outcome.baselineBare?.failed ?? 0) +
     (outcome.interpreter?.failed ?? 0) +
     (outcome.api?.failed ?? 0) +
     (users?.failed ?? 0) +
@@ -1158,11 +1223,12 @@ function table(rows: string[][]): string {
 function report(outcome: Outcome) {
   const phases: [string, ThroughputResult | undefined][] = [
     ['(a) baseline workflow', outcome.baseline],
+    ['(a0) (a) without search attributes', outcome.baselineBare],
     ['(b) interpreter, case service', outcome.interpreter],
     ['(c) interpreter, HTTP API', outcome.api],
   ];
   const rows = [
-    ['phase', 'cases/s', 'update p50/p95/p99 ms', 'start p50 ms', 'history events', 'payload B/case', 'worker RSS peak MiB', 'worker CPU ms/case', 'others' + "'" + ' CPU %'],
+    ['phase', 'cases/s', 'update p50/p95/p99 ms', 'on open cases', 'start p50 ms', 'history events', 'payload B/case', 'worker RSS peak MiB', 'worker CPU ms/case', 'others' + "'" + ' CPU %'],
   ];
   for (const [name, phase] of phases) {
     if (!phase) continue;
@@ -1170,6 +1236,7 @@ function report(outcome: Outcome) {
       name,
       String(phase.casesPerSecond),
       `${phase.updateMs.p50}/${phase.updateMs.p95}/${phase.updateMs.p99}`,
+      `${phase.openCaseUpdateMs.p50}/${phase.openCaseUpdateMs.p95}/${phase.openCaseUpdateMs.p99}`,
       String(phase.startMs.p50),
       String(phase.history.eventsPerCase.mean),
       String(phase.history.payloadBytesPerCase.mean),
@@ -1178,10 +1245,11 @@ function report(outcome: Outcome) {
       String(phase.cpu.otherProcessesPercent),
     ]);
   }
-  const ratioTable = [['ratio', 'cases/s', 'update p50', 'update p99', 'history events', 'payload bytes', 'worker RSS peak', 'worker CPU/case']];
+  const ratioTable = [['ratio', 'cases/s', 'update p50', 'update p99', 'on open cases p50', 'p99', 'history events', 'payload bytes', 'worker RSS peak', 'worker CPU/case']];
   for (const [name, value] of [
     ['(b)/(a)', ratios(outcome.interpreter, outcome.baseline)],
     ['(c)/(a)', ratios(outcome.api, outcome.baseline)],
+    ['(b)/(a0)', ratios(outcome.interpreter, outcome.baselineBare)],
   ] as const) {
     if (!value) continue;
     ratioTable.push([
@@ -1189,6 +1257,8 @@ function report(outcome: Outcome) {
       String(value.casesPerSecond),
       String(value.updateP50),
       String(value.updateP99),
+      String(value.openCaseUpdateP50),
+      String(value.openCaseUpdateP99),
       String(value.historyEventsPerCase),
       String(value.historyPayloadBytesPerCase),
       String(value.workerRssPeak),
@@ -1222,6 +1292,7 @@ function report(outcome: Outcome) {
   }
   const measured = [
     outcome.baseline?.cpu,
+    outcome.baselineBare?.cpu,
     outcome.interpreter?.cpu,
     outcome.api?.cpu,
     outcome.apiUsers?.cpu,
@@ -1242,6 +1313,7 @@ function report(outcome: Outcome) {
     ratios: {
       interpreterToBaseline: ratios(outcome.interpreter, outcome.baseline),
       apiToBaseline: ratios(outcome.api, outcome.baseline),
+      interpreterToBareBaseline: ratios(outcome.interpreter, outcome.baselineBare),
     },
     targets: goals,
     noise: { maxOtherProcessesPercent: noisy, loadAverageAtEnd: os.loadavg().map(round2) },
