@@ -120,9 +120,10 @@ export function restrictedView(pathway: PathwayDefinition, role: string, view: C
     allowedEvents: view.allowedEvents.filter(({ type }) => !events.has(type)),
     pendingSignoffs: view.pendingSignoffs
       .filter((task) => !roles.has(task.candidateRole))
-      .map(({ recordedBy, ...task }) => {
+      .map(({ recordedBy, substitutes, ...task }) => {
         const recorders = recordedBy?.filter((recorder) => !roles.has(recorder));
-        return recorders?.length ? { ...task, recordedBy: recorders } : task;
+        const stands = substitutes?.filter((substitute) => !roles.has(substitute));
+        return { ...task, ...(recorders?.length ? { recordedBy: recorders } : {}), ...(stands?.length ? { substitutes: stands } : {}) };
       }),
     rounds: view.rounds.map((round) => ({
       ...round,

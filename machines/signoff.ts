@@ -207,6 +207,8 @@ export interface PendingSignoff {
   candidateRole: string;
   /** For a party with no account: the roles that record its signature, whose inboxes show the task. */
   recordedBy?: string[];
+  /** The roles that may sign in its place when its evaluator is absent. */
+  substitutes?: string[];
   assignee?: string;
   dueAt: string;
   followUpAt: string;
@@ -220,6 +222,7 @@ export function pendingSignoffs(round: SignoffRound): PendingSignoff[] {
     roundLabel: round.spec.label,
     candidateRole: role,
     ...(round.spec.recordedBy?.[role] ? { recordedBy: [...round.spec.recordedBy[role]] } : {}),
+    ...(round.spec.substitutes?.[role] ? { substitutes: [...round.spec.substitutes[role]] } : {}),
     ...(round.assignees[role] ? { assignee: round.assignees[role] } : {}),
     dueAt: round.dueAt,
     followUpAt: round.nextReminderAt,

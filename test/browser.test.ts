@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../api/server.js';
 import { freePort } from '../scripts/services.js';
 import { launchChromium, openPage, screenshot, screenshotDir, type WatchedPage } from './support/browser.js';
-import { startCaseStack, testConfig, type CaseStack } from './support/harness.js';
+import { actors, startCaseStack, testConfig, type CaseStack } from './support/harness.js';
 import { homelessPatient } from './support/samples.js';
 
 /**
@@ -231,6 +231,30 @@ describe('web interface', () => {
     await doctor.waitForURL(/\/login\?next=/);
 
     for (const { problems } of opened) expect(problems).toEqual([]);
+  });
+
+  it('lets a nurse sign in place of the absent physician, and records her as the substitute', async () => {
+    const { caseRef } = await stack.cases.start({ kind: 'hello', data: { summary: 'Caso per la sostituzione' }, actor: actors.socialWorker });
+    const { page, problems } = await open();
+    await logIn(page, 'nurse');
+    await page.waitForURL(`${baseURL}/`);
+    await page.goto(`/cases/${caseRef}`);
+    const signoff = page.locator('#signoff-form');
+    await signoff.waitFor({ state: 'visible' });
+    expect(await signoff.getByLabel('Valutazione').locator('option').allTextContents()).toEqual([
+      expect.stringContaining('Valutazione congiunta — in sostituzione di: Medico'),
+    ]);
+
+    await signoff.getByLabel('Approva').check();
+    await signoff.getByRole('button', { name: 'Firma la valutazione' }).click();
+    const done = page.locator('#action-result');
+    await done.waitFor({ state: 'visible' });
+    expect(await done.textContent()).toContain('Firma registrata: Approva.');
+    expect(await page.locator('#rounds').textContent()).toContain('Medico (sostituto: Infermiere)');
+    // Nothing left for her: the social worker's signature is not hers to give.
+    expect(await page.locator('#signoff-form').count()).toBe(0);
+    await screenshot(page, '09-case-signed-by-substitute');
+    expect(problems).toEqual([]);
   });
 
   it('generates the start form of every pathway the role may open, and places each issue of an empty one', async () => {

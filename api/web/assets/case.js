@@ -119,22 +119,22 @@ function renderActions() {
 }
 
 /**
- * The rounds the person may sign now: those waiting for their own role, and those of a party without an account whose
- * signature their role records (`recordedBy`), sent on behalf of that party. The view does not say whom a role may
- * substitute, so substitutes are not offered here.
+ * The rounds the person may sign now: those waiting for their own role; those of a party without an account whose
+ * signature their role records (`recordedBy`); and those of an absent evaluator their role may stand in for
+ * (`substitutes`). The last two are sent on behalf of that role.
  */
 function signableRounds() {
   const pending = view.pendingSignoffs ?? [];
-  return pending
-    .filter((signoff) => signoff.candidateRole === user?.role || (signoff.recordedBy ?? []).includes(user?.role))
-    .map((signoff) => {
-      const own = signoff.candidateRole === user?.role;
-      return {
-        signoff,
-        onBehalfOf: own ? undefined : signoff.candidateRole,
-        label: `${signoff.roundLabel}${own ? '' : ` — firma di: ${role(signoff.candidateRole)}`} (scadenza ${formatDate(signoff.dueAt)})`,
-      };
-    });
+  return pending.flatMap((signoff) => {
+    const given = (on) => `${signoff.roundLabel}${on} (scadenza ${formatDate(signoff.dueAt)})`;
+    if (signoff.candidateRole === user?.role) return [{ signoff, onBehalfOf: undefined, label: given('') }];
+    const forWhom = role(signoff.candidateRole);
+    if ((signoff.recordedBy ?? []).includes(user?.role)) return [{ signoff, onBehalfOf: signoff.candidateRole, label: given(` — firma di: ${forWhom}`) }];
+    if ((signoff.substitutes ?? []).includes(user?.role)) {
+      return [{ signoff, onBehalfOf: signoff.candidateRole, label: given(` — in sostituzione di: ${forWhom}`) }];
+    }
+    return [];
+  });
 }
 
 /** Pending signatures of the person's that nobody has taken on yet. */
