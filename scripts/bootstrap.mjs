@@ -1,7 +1,8 @@
 // Entry point of `npm start`, `npm test` and `npm run bench` on a fresh clone: it may only use Node itself,
 // because it is what installs the dependencies everything else needs.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
+import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,8 +31,8 @@ if (!dependenciesAreCurrent()) {
   }
 }
 
-const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, entries[command]), ...args], {
-  cwd: root,
-  stdio: 'inherit',
-});
-process.exit(run.status ?? 1);
+const run = spawn(process.execPath, ['--import', 'tsx', join(root, entries[command]), ...args], { cwd: root, stdio: 'inherit' });
+// A signal sent to this process alone (a service manager stopping `npm start`, not Ctrl-C, which reaches the whole
+// process group) must still stop what it started, and let it shut its own children down first.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => run.kill(signal));
+run.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
