@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createCaseService } from '../api/cases.js';
 import { buildServer } from '../api/server.js';
 import {
   createDataConverter,
@@ -19,7 +18,6 @@ import {
   payloadKeyId,
   readKeyFile,
 } from '../worker/codec.js';
-import { createCaseWorker } from '../worker/worker.js';
 import { hello } from '../machines/hello.js';
 import { homelessDischarge } from '../machines/homeless-discharge.js';
 import { startApi, type ApiStack } from './support/api.js';
@@ -202,21 +200,11 @@ describe('key rotation', { timeout: 180_000 }, () => {
     cleanups.pop();
 
     // The same task queue, a fresh worker (so it replays the old history) and client with the new key active.
-    const config = testConfig({ RACCORDO_PAYLOAD_KEYS: rotatedKeys });
-    const native = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    const worker = await createCaseWorker({ config, connection: native, taskQueue: before.taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') } });
-    const running = worker.run();
-    cleanups.push(async () => {
-      worker.shutdown();
-      await running;
-      await native.close();
-    });
-    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-    cleanups.push(() => connection.close());
-    const client = new Client({ connection, dataConverter: createDataConverter(loadKeyring(config)) });
-    const handle = client.workflow.getHandle(caseRef);
+    const after = await startCaseStack('rotation', { RACCORDO_PAYLOAD_KEYS: rotatedKeys }, before.taskQueue);
+    cleanups.push(() => after.stop());
+    const handle = after.client.workflow.getHandle(caseRef);
 
-    const done = await createCaseService(client, before.taskQueue).send(caseRef, 'signoff.submit', approve, actors.socialWorker);
+    const done = await after.cases.send(caseRef, 'signoff.submit', approve, actors.socialWorker);
     expect(done).toMatchObject({ status: 'done', outcome: 'approved', data: helloNamingPerson });
     expect(await handle.result()).toMatchObject({ outcome: 'approved' });
     expect((await handle.describe()).memo?.startToken).toEqual(expect.any(String));
@@ -229,7 +217,7 @@ describe('key rotation', { timeout: 180_000 }, () => {
     expect(keyIdOf(completed.result!.payloads![0])).toBe('rotated');
 
     // Only the new key: the memo and the start input, written under the old one, do not decrypt.
-    const newOnly = new Client({ connection, dataConverter: createDataConverter(parseKeyList(rotatedKeys.split(',')[0]!)) });
+    const newOnly = new Client({ connection: after.client.connection, dataConverter: createDataConverter(parseKeyList(rotatedKeys.split(',')[0]!)) });
     await expect(newOnly.workflow.getHandle(caseRef).describe()).rejects.toThrow(/Payload encrypted with key "test", which is not in the keyring/);
     const newOnlyCodec = new PayloadEncryptionCodec(parseKeyList(rotatedKeys.split(',')[0]!));
     await expect(newOnlyCodec.decode([started.input!.payloads![0]!])).rejects.toThrow(/key "test"/);

@@ -1,5 +1,4 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,8 +8,7 @@ import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { createCaseService } from '../api/cases.js';
 import { freePort, startTemporalServer, type RunningTemporal } from '../scripts/services.js';
 import type { caseWorkflow } from '../workflows/case-workflow.js';
-import { createCaseWorker } from '../worker/worker.js';
-import { actors, mailbox, recipients, testConfig, testDataConverter, uniqueTaskQueue } from './support/harness.js';
+import { actors, mailbox, recipients, startCaseStack, testDataConverter, uniqueTaskQueue } from './support/harness.js';
 import { spawnWorker as spawnWorkerProcess } from './support/processes.js';
 import { runLogFile } from './support/run-logs.js';
 
@@ -65,19 +63,9 @@ describe('the Temporal server killed and restarted on the same SQLite file', () 
     let server: RunningTemporal = await startTemporalServer(serverOptions);
     cleanups.push(() => server.stop());
 
-    const config = testConfig({ TEMPORAL_ADDRESS: server.address });
-    const taskQueue = uniqueTaskQueue('restart');
-    const native = await NativeConnection.connect({ address: server.address });
-    const worker = await createCaseWorker({ config, connection: native, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') } });
-    const running = worker.run();
-    cleanups.push(async () => {
-      worker.shutdown();
-      await running;
-      await native.close();
-    });
-    const connection = await Connection.connect({ address: server.address });
-    cleanups.push(() => connection.close());
-    const cases = createCaseService(new Client({ connection, dataConverter: testDataConverter() }), taskQueue);
+    const stack = await startCaseStack('restart', { TEMPORAL_ADDRESS: server.address });
+    cleanups.push(() => stack.stop());
+    const { cases } = stack;
 
     const evaluationFrom = new Date(Date.now() + 12_000).toISOString();
     const { caseRef } = await cases.start({ kind: 'hello', data: { summary: 'Caso durante un riavvio', evaluationFrom }, actor: actors.socialWorker });

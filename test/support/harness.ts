@@ -71,10 +71,12 @@ async function runWorker(config: Config, connection: NativeConnection, taskQueue
   };
 }
 
-/** The real worker and client against the shared dev server, on a task queue of their own. */
-export async function startCaseStack(name: string, overrides: Record<string, string> = {}): Promise<CaseStack> {
+/**
+ * The real worker and client against the shared dev server (or the one `TEMPORAL_ADDRESS` overrides), on a task queue
+ * of their own unless one is given: another stack's, to take over its cases.
+ */
+export async function startCaseStack(name: string, overrides: Record<string, string> = {}, taskQueue = uniqueTaskQueue(name)): Promise<CaseStack> {
   const config = testConfig(overrides);
-  const taskQueue = uniqueTaskQueue(name);
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const stopWorker = await runWorker(config, nativeConnection, taskQueue);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
