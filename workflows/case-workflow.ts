@@ -95,9 +95,17 @@ function reject(type: string, message: string, issues?: FieldIssue[]): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true, details: issues ? [issues] : [] });
 }
 
-const ignoreCancellation = (error: unknown) => {
-  if (!isCancellation(error)) throw error;
-};
+/** A durable timer for `dueAt`, cancelled through the scope it returns; `fired` gets that scope when it fires. */
+function startTimer(dueAt: number, fired: (scope: CancellationScope) => void): CancellationScope {
+  const scope = new CancellationScope();
+  scope.run(() => sleep(Math.max(0, dueAt - Date.now()))).then(
+    () => fired(scope),
+    (error: unknown) => {
+      if (!isCancellation(error)) throw error;
+    },
+  );
+  return scope;
+}
 
 /** The chart's pending delayed events (reminders, escalations, deadlines), each with its absolute due time. */
 interface DelayedEvents {
@@ -145,13 +153,12 @@ class OneAlarm implements DelayedEvents {
     this.alarm?.scope.cancel();
     this.alarm = undefined;
     if (dueAt === undefined) return;
-    const scope = new CancellationScope();
-    this.alarm = { dueAt, scope };
-    scope.run(() => sleep(Math.max(0, dueAt - Date.now()))).then(() => {
-      if (this.alarm?.scope !== scope) return;
+    const scope = startTimer(dueAt, (fired) => {
+      if (this.alarm?.scope !== fired) return;
       this.alarm = undefined;
       this.ring();
-    }, ignoreCancellation);
+    });
+    this.alarm = { dueAt, scope };
   }
 
   private ring(): void {
@@ -209,13 +216,12 @@ class TimerPerEvent implements DelayedEvents {
   }
 
   private arm(timer: PendingTimer): void {
-    const scope = new CancellationScope();
-    this.armed.set(timer.id, { ...timer, scope });
-    scope.run(() => sleep(Math.max(0, timer.dueAt - Date.now()))).then(() => {
-      if (this.armed.get(timer.id)?.scope !== scope) return;
+    const scope = startTimer(timer.dueAt, (fired) => {
+      if (this.armed.get(timer.id)?.scope !== fired) return;
       this.armed.delete(timer.id);
       this.onDue(timer);
-    }, ignoreCancellation);
+    });
+    this.armed.set(timer.id, { ...timer, scope });
   }
 
   private disarm(id: string): void {
