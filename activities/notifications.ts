@@ -9,14 +9,19 @@ export interface NotificationRequest {
   /** Unique per effect of a case: the same key on a retry yields the same Message-ID. */
   messageKey: string;
   template: NotificationTemplate;
-  recipients: { roles?: readonly string[]; operators?: readonly string[] };
+  recipients: {
+    roles?: readonly string[];
+    operators?: readonly string[];
+    /** The case's co-owners: nobody outside them hears of it, whatever their role. */
+    organisations?: readonly string[];
+  };
 }
 
 export interface NotificationResult {
   sent: string[];
   /** Operators whose address the SMTP server refused permanently: reported on the case, never retried. */
   undeliverable: string[];
-  /** Roles nobody in the directory holds. */
+  /** Roles nobody holds in the directory, or in the case's co-owners. */
   unstaffedRoles: string[];
 }
 
@@ -56,9 +61,13 @@ export interface NotificationDeps {
 
 export function createNotificationActivities({ mailer, directory, mailFrom, publicUrl }: NotificationDeps) {
   function resolveRecipients(request: NotificationRequest) {
-    const unstaffedRoles = (request.recipients.roles ?? []).filter((role) => directory.withRole(role).length === 0);
-    const byRole = (request.recipients.roles ?? []).flatMap((role) => directory.withRole(role));
-    const named = (request.recipients.operators ?? []).map((id) => directory.byId(id)).filter((o): o is Operator => !!o);
+    const { roles = [], operators = [], organisations } = request.recipients;
+    const holders = new Map(roles.map((role) => [role, directory.withRole(role, organisations)]));
+    const unstaffedRoles = roles.filter((role) => holders.get(role)!.length === 0);
+    const byRole = [...holders.values()].flat();
+    const named = operators
+      .map((id) => directory.byId(id))
+      .filter((operator): operator is Operator => !!operator && (!organisations || organisations.includes(operator.organisation)));
     const unique = new Map([...byRole, ...named].map((operator) => [operator.id, operator]));
     return { operators: [...unique.values()], unstaffedRoles };
   }

@@ -18,17 +18,21 @@ const userOf = (operator: Operator): SessionUser => ({
   organisation: operator.organisation,
 });
 
-/** Hospital systems authenticate with a key; the events they send carry the ward role of their hospital. */
-function parseApiKeys(config: Config): Map<string, Actor> {
+/**
+ * Hospital systems authenticate with a key; the events they send carry the ward role of their hospital, which must be
+ * in the register: the cases it opens are co-owned by it and its partners.
+ */
+function parseApiKeys(config: Config, directory: Directory): Map<string, Actor> {
   const keys = new Map<string, Actor>();
   const entries = config.RACCORDO_HOSPITAL_API_KEYS.split(',').map((entry) => entry.trim()).filter(Boolean);
   for (const entry of entries) {
     const separator = entry.indexOf(':');
     if (separator < 1 || separator === entry.length - 1) throw new Error('RACCORDO_HOSPITAL_API_KEYS: each entry must be hospital-id:key');
     const hospital = entry.slice(0, separator);
+    if (!directory.organisation(hospital)) throw new Error(`RACCORDO_HOSPITAL_API_KEYS: ${hospital} is not in the directory's register of organisations`);
     keys.set(entry.slice(separator + 1), { id: `system:${hospital}`, role: 'ward', organisation: hospital });
   }
-  if (config.RACCORDO_DEMO_MODE) keys.set(DEMO_HOSPITAL_API_KEY, { id: `system:${DEMO_HOSPITAL}`, role: 'ward', organisation: DEMO_HOSPITAL });
+  if (config.RACCORDO_DEMO_MODE && directory.organisation(DEMO_HOSPITAL)) keys.set(DEMO_HOSPITAL_API_KEY, { id: `system:${DEMO_HOSPITAL}`, role: 'ward', organisation: DEMO_HOSPITAL });
   return keys;
 }
 
@@ -37,7 +41,7 @@ export async function createAuth(config: Config, directory: Directory) {
   const demoHash = config.RACCORDO_DEMO_MODE ? await argon2.hash(config.RACCORDO_DEMO_PASSWORD) : undefined;
   // Unknown usernames are verified against this too, so that timing does not tell which accounts exist.
   const decoyHash = demoHash ?? (await argon2.hash(randomBytes(16).toString('hex')));
-  const apiKeys = parseApiKeys(config);
+  const apiKeys = parseApiKeys(config, directory);
   const sessions = new Map<string, { user: SessionUser; expiresAt: number }>();
   const idleMs = config.RACCORDO_SESSION_IDLE_MINUTES * 60_000;
 

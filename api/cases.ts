@@ -7,11 +7,13 @@ import {
 } from '@temporalio/client';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type { z } from 'zod';
+import type { Directory } from '../activities/directory.js';
 import { caseSettingsSchema, type Actor, type CaseSettings } from '../machines/case.js';
 import { valuesInForce, type PathwayParameters } from '../machines/parameters.js';
 import type { PathwayDefinition } from '../machines/pathway.js';
-import { currentPathway } from '../machines/registry.js';
+import { currentPathway, findPathway, pathways } from '../machines/registry.js';
 import { caseWorkflow } from '../workflows/case-workflow.js';
+import { searchAttributes } from '../workflows/search-attributes.js';
 import { caseView, rejection, sendEvent, type CaseStart, type CaseView, type FieldIssue } from '../workflows/messages.js';
 
 /** An error a caller can act on: an HTTP status, a stable code, an Italian message and, for bad input, the fields. */
@@ -26,11 +28,12 @@ export class CaseError extends Error {
   }
 }
 
-const rejectionStatus: Record<string, 400 | 403 | 409> = {
+const rejectionStatus: Record<string, 400 | 403 | 404 | 409> = {
   [rejection.unknownEvent]: 400,
   [rejection.invalidPayload]: 400,
   [rejection.roleNotAllowed]: 403,
   [rejection.notAllowedNow]: 409,
+  [rejection.notCoOwner]: 404,
 };
 
 export const zodIssues = (error: z.ZodError): FieldIssue[] =>
@@ -71,11 +74,48 @@ export interface CaseService {
 }
 
 export interface CaseServiceOptions {
+  /** The register of organisations: who co-owns a case, and whom it may be handed over to. */
+  directory: Directory;
   /** Effective-dated pathway values; the ones in force on the start day are pinned in each case. */
   parameters?: PathwayParameters;
 }
 
-export function createCaseService(client: Client, taskQueue: string, options: CaseServiceOptions = {}): CaseService {
+export function createCaseService(client: Client, taskQueue: string, options: CaseServiceOptions): CaseService {
+  const { directory } = options;
+
+  /** The opener's organisation and its partners of the types the pathway names for this case (joint controllers). */
+  function coOwnersAtStart(pathway: PathwayDefinition, opener: Actor, data: unknown): string[] {
+    const organisation = directory.organisation(opener.organisation);
+    if (!organisation) {
+      throw new CaseError(403, 'UnknownOrganisation', `La tua organizzazione (${opener.organisation}) non è nel registro: un caso non può essere aperto`);
+    }
+    const types = [
+      ...pathway.organisations,
+      ...Object.entries(pathway.organisationsWhen ?? {})
+        .filter(([, applies]) => (applies as (data: unknown) => boolean)(data))
+        .map(([type]) => type),
+    ];
+    return [organisation.id, ...directory.partnersOf(organisation, types).map((partner) => partner.id)];
+  }
+
+  /**
+   * An organisation a case is handed over to must be in the register, and of the type the event hands over to: the
+   * workflow cannot look it up. Checked only for the case's co-owners; anyone else learns nothing from the answer.
+   */
+  async function checkHandOver(caseRef: string, type: string, payload: unknown, actor: Actor): Promise<void> {
+    if (!pathways.some((pathway) => pathway.events[type]?.handsOver)) return;
+    const attributes = (await handleOf(caseRef).describe()).typedSearchAttributes;
+    if (!attributes.get(searchAttributes.organisations)?.includes(actor.organisation)) return;
+    const pathway = findPathway(attributes.get(searchAttributes.kind) ?? '', attributes.get(searchAttributes.version) ?? '');
+    const handsOver = pathway?.events[type]?.handsOver;
+    const named = handsOver && (payload as Record<string, unknown> | null)?.[handsOver.field];
+    if (!handsOver || named === undefined || named === '') return;
+    if (typeof named === 'string' && directory.organisation(named)?.type === handsOver.organisationType) return;
+    throw new CaseError(400, 'InvalidPayload', 'Dati dell’evento non validi', [
+      { path: handsOver.field, message: 'Organizzazione non presente nel registro, o di un tipo diverso da quello richiesto' },
+    ]);
+  }
+
   function parametersFor(pathway: PathwayDefinition, day: string): Record<string, unknown> {
     if (!pathway.parametersSchema) return {};
     const values = valuesInForce(options.parameters?.[pathway.kind] ?? [], day);
@@ -154,12 +194,15 @@ export function createCaseService(client: Client, taskQueue: string, options: Ca
         settings: settings.data,
         ...(request.continueAsNewAfterEvents ? { continueAsNewAfterEvents: request.continueAsNewAfterEvents } : {}),
       };
-      const created = await startWorkflow(start, request.externalKey !== undefined);
+      const created = await startWorkflow({ ...start, coOwners: coOwnersAtStart(pathway, request.actor, data.data) }, request.externalKey !== undefined);
       return { caseRef, created };
     },
 
     send(caseRef, type, payload, actor) {
-      return mapErrors(caseRef, () => handleOf(caseRef).executeUpdate(sendEvent, { args: [{ type, payload, actor }] }));
+      return mapErrors(caseRef, async () => {
+        await checkHandOver(caseRef, type, payload, actor);
+        return handleOf(caseRef).executeUpdate(sendEvent, { args: [{ type, payload, actor }] });
+      });
     },
 
     view(caseRef, role) {

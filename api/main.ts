@@ -4,6 +4,9 @@ import { buildServer } from './server.js';
 
 const config = loadConfig();
 const { app, context } = await buildServer(config);
+if (config.RACCORDO_HL7_PORT !== 0 && !context.directory.organisation(config.RACCORDO_HL7_ORGANISATION)) {
+  throw new Error(`RACCORDO_HL7_ORGANISATION: ${config.RACCORDO_HL7_ORGANISATION} is not in the directory's register of organisations`);
+}
 await app.listen({ host: config.HOST, port: config.PORT });
 // The listener logs its own start (port only).
 const hl7 =
@@ -14,7 +17,7 @@ const hl7 =
         host: config.RACCORDO_HL7_HOST,
         cases: context.cases,
         // MLLP has no credentials: the port must be reachable from the hospital network only.
-        actor: { id: 'system:hl7', role: 'ward', organisation: 'hospital' },
+        actor: { id: 'system:hl7', role: 'ward', organisation: config.RACCORDO_HL7_ORGANISATION },
         homelessRule: config.RACCORDO_HL7_HOMELESS_RULE,
         log: app.log,
         audit: context.audit,

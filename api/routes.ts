@@ -5,7 +5,8 @@ import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from 'fasti
 import { z } from 'zod';
 import type { Actor } from '../machines/case.js';
 import { mermaidDiagram } from '../machines/diagram.js';
-import type { PathwayDefinition } from '../machines/pathway.js';
+import type { Directory } from '../activities/directory.js';
+import type { EventDefinition, PathwayDefinition } from '../machines/pathway.js';
 import { currentPathway, findPathway, pathways } from '../machines/registry.js';
 import type { CaseView } from '../workflows/messages.js';
 import { searchAttributes } from '../workflows/search-attributes.js';
@@ -64,6 +65,8 @@ type CaseSummary = z.infer<typeof caseSummarySchema>;
 export interface RouteDeps {
   client: Client;
   cases: CaseService;
+  /** The register of organisations: the choices of a hand-over's form. */
+  directory: Directory;
   auth: Auth;
   publicOrigin: string;
   audit: AuditLog;
@@ -88,6 +91,21 @@ export function setSessionCookie(reply: FastifyReply, token: string, publicOrigi
   return reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: publicOrigin.startsWith('https:'), path: '/' });
 }
 
+/**
+ * An event's form: its payload schema, with the organisations of the register a hand-over may name offered as choices
+ * (`oneOf` of `const` and `title`, as the form renders choices).
+ */
+function eventForm(definition: EventDefinition, directory: Directory) {
+  const schema = z.toJSONSchema(definition.schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, object> };
+  const handsOver = definition.handsOver;
+  const field = handsOver && schema.properties?.[handsOver.field];
+  if (!handsOver || !field) return schema;
+  const choices = directory.organisations
+    .filter((organisation) => organisation.type === handsOver.organisationType)
+    .map((organisation) => ({ const: organisation.id, title: organisation.name }));
+  return { ...schema, properties: { ...schema.properties, [handsOver.field]: { ...field, oneOf: choices } } };
+}
+
 /** The pathways a role takes part in: the only ones whose cases it may list or open. */
 const pathwaysOf = (role: string) => pathways.filter((pathway) => role in pathway.roles);
 
@@ -97,7 +115,7 @@ function deepestLabelled(pathway: PathwayDefinition | undefined, paths: readonly
   return { state, stateLabel: pathway?.stateLabels[state] ?? state };
 }
 
-export async function registerRoutes(app: FastifyInstance, { client, cases, auth, publicOrigin, audit, auditRoles, loginMethods }: RouteDeps) {
+export async function registerRoutes(app: FastifyInstance, { client, cases, directory, auth, publicOrigin, audit, auditRoles, loginMethods }: RouteDeps) {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   app.setErrorHandler((error: Error, request, reply) => {
@@ -224,7 +242,10 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
     },
   );
 
-  async function listCases(role: string, filters: { kind?: string; state?: string; pendingRole?: string; overdue?: boolean }): Promise<CaseSummary[]> {
+  async function listCases(
+    { role, organisation }: SessionUser,
+    filters: { kind?: string; state?: string; pendingRole?: string; overdue?: boolean },
+  ): Promise<CaseSummary[]> {
     // A filter on a state or role the role must not learn of finds nothing, whatever the cases: it tells nothing either.
     const visible = [
       ...new Set(
@@ -238,6 +259,8 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
     const now = new Date().toISOString();
     const clauses = [
       `${searchAttributes.kind.name} IN (${(filters.kind ? [filters.kind] : visible).map((kind) => `'${kind}'`).join(', ')})`,
+      // Register ids are keywords ([A-Za-z0-9_.-]): nothing in one can change the query's meaning.
+      `${searchAttributes.organisations.name} = '${organisation}'`,
       ...(filters.state ? [`${searchAttributes.state.name} = '${filters.state}'`] : []),
       ...(filters.pendingRole ? [`${searchAttributes.pendingRoles.name} = '${filters.pendingRole}'`] : []),
       ...(filters.overdue ? [`${searchAttributes.nextDeadline.name} < '${now}'`] : []),
@@ -278,12 +301,13 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
         response: { 200: z.array(caseSummarySchema), 400: errorSchema },
       },
     },
-    async (request) => listCases(currentUser(request).role, request.query),
+    async (request) => listCases(currentUser(request), request.query),
   );
 
   api.get('/api/tasks', { schema: { tags: ['casi'] } }, async (request) => {
-    const role = currentUser(request).role;
-    const pending = await listCases(role, { pendingRole: role });
+    const user = currentUser(request);
+    const role = user.role;
+    const pending = await listCases(user, { pendingRole: role });
     return pending
       .map(({ caseRef, kind, title, stateLabel, nextDeadline, overdue }) => ({ caseRef, kind, title, stateLabel, role, nextDeadline, overdue }))
       .sort((a, b) => Number(b.overdue) - Number(a.overdue) || (a.nextDeadline ?? '~').localeCompare(b.nextDeadline ?? '~'));
@@ -295,28 +319,33 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
    * the glass, with a stated reason, and then reads all of it.
    */
   async function caseFor(caseRef: string, user: SessionUser, access: { view?: CaseView; breakGlassReason?: string } = {}) {
-    const current = access.view ?? (await cases.view(caseRef, user.role));
+    const reason = access.breakGlassReason?.trim();
+    // Checked before the case is looked up, so that the answer says nothing of whether it exists.
+    if (reason !== undefined && reason.length < MIN_BREAK_GLASS_REASON) {
+      throw new CaseError(400, 'BreakGlassReasonTooShort', `La motivazione dell’accesso di emergenza deve avere almeno ${MIN_BREAK_GLASS_REASON} caratteri`);
+    }
+    const { coOwners, ...current } = access.view ?? (await cases.view(caseRef, user.role));
     const pathway = findPathway(current.kind, current.version);
-    const onPathway = !!pathway && user.role in pathway.roles;
-    const breakGlass = !onPathway && (access.breakGlassReason?.trim().length ?? 0) >= MIN_BREAK_GLASS_REASON;
-    if (!pathway || (!onPathway && !breakGlass)) {
+    const coOwner = !coOwners || coOwners.includes(user.organisation);
+    const roleOnPathway = !!pathway && user.role in pathway.roles;
+    const breakGlass = !(coOwner && roleOnPathway) && !!reason;
+    // To an organisation that does not co-own it, the case does not exist.
+    if (!coOwner && !breakGlass) throw new CaseError(404, 'CaseNotFound', `Caso ${caseRef} non trovato`);
+    if (!pathway || (!roleOnPathway && !breakGlass)) {
       throw new CaseError(403, 'RoleNotAllowed', 'Il tuo ruolo non partecipa a questo percorso: l’accesso di emergenza richiede una motivazione');
     }
-    const view = onPathway ? restrictedView(pathway, user.role, current) : current;
+    // Breaking the glass gives a role of the pathway its need-to-know view still: an emergency does not make a host
+    // company need a judicial measure.
+    const view = roleOnPathway ? restrictedView(pathway, user.role, current) : current;
     return {
       ...view,
       ...(breakGlass ? { breakGlass: true, allowedEvents: [] } : {}),
       diagram: mermaidDiagram(
         pathway,
         view.activeStates.map((state) => state.path),
-        onPathway ? concealedParts(pathway, user.role) : undefined,
+        roleOnPathway ? concealedParts(pathway, user.role) : undefined,
       ),
-      eventSchemas: Object.fromEntries(
-        (breakGlass ? [] : view.allowedEvents).map(({ type }) => [
-          type,
-          z.toJSONSchema(pathway.events[type]!.schema, { io: 'input', unrepresentable: 'any' }),
-        ]),
-      ),
+      eventSchemas: Object.fromEntries((breakGlass ? [] : view.allowedEvents).map(({ type }) => [type, eventForm(pathway.events[type]!, directory)])),
     };
   }
 
@@ -367,13 +396,18 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, auth
             ),
           }),
           403: errorSchema,
+          404: errorSchema,
         },
       },
     },
     async (request, reply) => {
-      if (!auditRoles.includes(currentUser(request).role)) {
+      const user = currentUser(request);
+      if (!auditRoles.includes(user.role)) {
         return fail(reply, 403, 'RoleNotAllowed', 'Il tuo ruolo non può consultare il registro degli accessi');
       }
+      // The register answers for the case's joint controllers alone.
+      const { coOwners } = await cases.view(request.params.ref);
+      if (coOwners && !coOwners.includes(user.organisation)) return fail(reply, 404, 'CaseNotFound', `Caso ${request.params.ref} non trovato`);
       const entries = await audit.entriesForCase(request.params.ref);
       return {
         caseRef: request.params.ref,

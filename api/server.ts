@@ -10,6 +10,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { createDataConverter, loadKeyring, PayloadEncryptionCodec } from '../worker/codec.js';
 import type { Config } from '../worker/config.js';
 import { loadPathwayParameters } from '../worker/parameters.js';
+import type { Directory } from '../activities/directory.js';
 import { createMailer, loadDirectory } from '../worker/worker.js';
 import { openAuditLog, registerAuditTrail, type AuditLog } from './audit.js';
 import { createAuth } from './auth.js';
@@ -27,6 +28,7 @@ export interface ApiContext {
   client: Client;
   cases: CaseService;
   audit: AuditLog;
+  directory: Directory;
 }
 
 export async function buildServer(config: Config): Promise<{ app: FastifyInstance; context: ApiContext }> {
@@ -36,8 +38,9 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: createDataConverter(keyring) });
   const mailer = createMailer(config);
-  const cases = createCaseService(client, config.TEMPORAL_TASK_QUEUE, { parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) });
-  const auth = await createAuth(config, loadDirectory(config));
+  const directory = loadDirectory(config);
+  const cases = createCaseService(client, config.TEMPORAL_TASK_QUEUE, { directory, parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) });
+  const auth = await createAuth(config, directory);
   // Fails the start if the register's last entry is damaged: accesses must not go unrecorded, or onto a new chain.
   const audit = await openAuditLog(config.RACCORDO_AUDIT_FILE);
 
@@ -96,7 +99,7 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   const publicOrigin = new URL(config.PUBLIC_URL).origin;
   const oidc = oidcSettings(config);
   const loginMethods = { password: config.RACCORDO_PASSWORD_LOGIN, oidc: !!oidc };
-  await registerRoutes(app, { client, cases, auth, publicOrigin, audit, auditRoles, loginMethods });
+  await registerRoutes(app, { client, cases, directory, auth, publicOrigin, audit, auditRoles, loginMethods });
   await registerOidcRoutes(app, { login: oidc && createOidcLogin(oidc), auth, publicOrigin });
   await registerHospitalRoute(app, { cases, auth });
   registerCodecEndpoint(app, {
@@ -122,5 +125,5 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
     mailer.close();
     await connection.close();
   });
-  return { app, context: { config, client, cases, audit } };
+  return { app, context: { config, client, cases, audit, directory } };
 }

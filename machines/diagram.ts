@@ -299,7 +299,11 @@ export function pathwayDoc(pathway: PathwayDefinition): string {
     `- Version: ${code(pathwayKey(pathway.kind, pathway.version))}`,
     `- Case references: ${code(`${pathway.casePrefix}-YYYY-XXXXXX`)}`,
     `- Opened by: ${roleList(pathway, pathway.startRoles)}`,
-    `- Organisations (joint controllers): ${pathway.organisations.map(code).join(', ')}`,
+    `- Organisations (joint controllers): the opener's, with its partners of type ${pathway.organisations.map(code).join(', ')}`,
+    ...Object.keys(pathway.organisationsWhen ?? {}).map((type) => `  - and of type ${code(type)} when the start data calls for it`),
+    ...Object.entries(pathway.events)
+      .filter(([, event]) => event.handsOver)
+      .map(([type, event]) => `  - and the ${code(event.handsOver!.organisationType)} named by ${code(type)} (${code(event.handsOver!.field)})`),
     ...(parameters.length
       ? [`- Parameters (${code(`config/parameters/${pathway.kind}.json`)}): ${parameters.map(code).join(', ')}`]
       : []),

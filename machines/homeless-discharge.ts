@@ -179,7 +179,16 @@ const events = {
     roles: ['social-worker', 'hospital-social-worker'],
     label: 'Consenso della persona acquisito',
   },
-  'placement.proposed': { schema: z.object({ placementType }), roles: ['social-worker'], label: 'Proposta di collocazione' },
+  'placement.proposed': {
+    schema: z.object({
+      placementType,
+      /** The facility that confirms the placement, when it has operators in Raccordo. */
+      facility: z.string().trim().max(100).optional().meta({ title: 'Struttura registrata in Raccordo (se c’è)' }),
+    }),
+    roles: ['social-worker'],
+    label: 'Proposta di collocazione',
+    handsOver: { field: 'facility', organisationType: 'facility' },
+  },
   'placement.confirmed': {
     schema: z.object({ placementType }),
     roles: ['receiving-facility', 'emergency-social-service'],
@@ -459,7 +468,8 @@ export const homelessDischarge = definePathway({
     'receiving-facility': 'Struttura di accoglienza',
     'emergency-social-service': 'Pronto Intervento Sociale',
   },
-  organisations: ['hospital', 'municipality'],
+  // The hospital's ASST with the Comune; a receiving facility once a placement there is proposed.
+  organisations: ['hospital', 'municipality', 'health-authority'],
   events: { ...signoffEvents(assessors), ...events },
   stateLabels: {
     inHospital: 'In ospedale, dimissione da preparare',

@@ -156,6 +156,8 @@ type JobPlacementParameters = z.infer<typeof parametersSchema>;
 
 const hostProposalSchema = z.object({
   hostName: z.string().trim().min(1, 'Indicare l’azienda o l’ente ospitante').max(200).meta({ title: 'Azienda o ente ospitante' }),
+  /** Only a host with operators in Raccordo is in the register; the others sign on paper. */
+  hostOrganisation: z.string().trim().max(100).optional().meta({ title: 'Ospitante registrato in Raccordo (se c’è)' }),
   hostedByHealthAuthority: z.boolean().default(false).meta({ title: 'Ospitato dalla stessa ASST' }),
   plannedMonths: z.int({ error: 'Indicare un numero intero di mesi' }).min(1, 'Almeno un mese').meta({ title: 'Durata prevista (mesi)' }),
 });
@@ -418,6 +420,8 @@ export const jobPlacement = definePathway({
     [trainee]: 'Tirocinante (firma raccolta dal case manager)',
   } satisfies Record<ReferringService | typeof promoter | typeof host | typeof trainee, string>,
   organisations: ['municipality', 'health-authority'],
+  // UEPE co-owns a placement under a judicial measure, and only then; the host company once it is proposed.
+  organisationsWhen: { justice: (data: JobPlacementData) => data.judicialMeasure !== undefined },
   // The host company learns who the trainee is and what they can do: never their diagnosis, invalidity or judicial measure.
   restrictedFrom: { 'special-category': [host], criminal: [host] },
   // Nor learns it from the case's states and history: UEPE's reports to the judge exist only under a measure.
@@ -427,7 +431,12 @@ export const jobPlacement = definePathway({
   events: {
     ...signoffEvents(participants),
     'evaluation.reopened': { schema: noPayload, roles: [promoter, ...referringServices], label: 'Ripresa della valutazione' },
-    'host.proposed': { schema: hostProposalSchema, roles: [promoter], label: 'Proposta dell’azienda ospitante e della durata' },
+    'host.proposed': {
+      schema: hostProposalSchema,
+      roles: [promoter],
+      label: 'Proposta dell’azienda ospitante e della durata',
+      handsOver: { field: 'hostOrganisation', organisationType: 'host' },
+    },
     'host.accepted': { schema: noPayload, roles: [host], label: 'Disponibilità dell’ospitante confermata' },
     'host.declined': { schema: noPayload, roles: [host], label: 'Disponibilità dell’ospitante negata' },
     'insurance.activated': { schema: insuranceSchema, roles: [promoter], label: 'Copertura assicurativa attivata' },

@@ -8,6 +8,11 @@ export interface EventDefinition {
   /** The roles that may send it at all; the chart's guards decide whether it is allowed now. */
   roles: readonly string[];
   label: string;
+  /**
+   * The case is handed over to an organisation (a host company, a receiving facility): the payload field naming it
+   * by its id in the register, and the type it must be of. From this event on, that organisation co-owns the case.
+   */
+  handsOver?: { field: string; organisationType: string };
 }
 
 export interface PathwayDefinition {
@@ -24,8 +29,13 @@ export interface PathwayDefinition {
   startRoles: readonly string[];
   /** Every role the pathway involves, with its Italian name. */
   roles: Readonly<Record<string, string>>;
-  /** Organisations that co-own each case (joint controllers), kept as a search attribute. */
+  /**
+   * The types of organisation that co-own each case (joint controllers) with the one that opens it: its partners of
+   * these types under a protocol (activities/directory.ts). Events that hand the case over add others (`handsOver`).
+   */
   organisations: readonly string[];
+  /** Types that co-own a case only when its start data calls for them: UEPE only under a judicial measure. */
+  organisationsWhen?: Readonly<Record<string, (data: never) => boolean>>;
   /**
    * Need-to-know: roles that take part in the pathway but must not see a class of sensitive fields (a host company
    * sees neither diagnoses nor judicial measures). The fields are left out of what those roles read, without a trace.
@@ -89,6 +99,10 @@ export function definePathway<T extends PathwayDefinition>(definition: T): T {
     .filter((role) => !(role in definition.roles));
   if (unknownRoles.length) throw new Error(`${where}: roles without a name: ${[...new Set(unknownRoles)].join(', ')}`);
   checkRevealingParts(where, definition);
+  const badHandOvers = Object.entries(definition.events)
+    .filter(([, event]) => event.handsOver && !(event.schema instanceof z.ZodObject && event.handsOver.field in event.schema.shape))
+    .map(([type]) => type);
+  if (badHandOvers.length) throw new Error(`${where}: events hand over through a field their payload lacks: ${badHandOvers.join(', ')}`);
   // Keys here arrive from outside (an event type, a role): without a prototype, 'valueOf' or 'constructor' finds nothing.
   return {
     ...definition,

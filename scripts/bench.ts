@@ -1,3 +1,4 @@
+import { demoDirectory } from '../activities/directory.js';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -926,7 +927,7 @@ async function latenessParts(client: Client, sample: { caseRef: string; due: num
 // ------------------------------------------------------------------------------------------------------------ main
 
 const caseService = (env: Env, taskQueue: string) =>
-  createCaseService(env.client, taskQueue, { parameters: loadPathwayParameters(join(root, 'config', 'parameters')) });
+  createCaseService(env.client, taskQueue, { directory: demoDirectory(), parameters: loadPathwayParameters(join(root, 'config', 'parameters')) });
 
 function machineInfo() {
   const cpus = os.cpus();

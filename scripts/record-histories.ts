@@ -9,7 +9,7 @@ import type { Actor } from '../machines/case.js';
 import { createDataConverter, ensureKeyFile, loadKeyring } from '../worker/codec.js';
 import { loadConfig } from '../worker/config.js';
 import { loadPathwayParameters } from '../worker/parameters.js';
-import { createCaseWorker } from '../worker/worker.js';
+import { createCaseWorker, loadDirectory } from '../worker/worker.js';
 import { freePort, startMailSink, startTemporalServer } from './services.js';
 import { ensureTemporalCli } from './temporal-cli.js';
 
@@ -73,7 +73,7 @@ const native = await NativeConnection.connect({ address: temporal.address });
 const worker = await createCaseWorker({ config, connection: native });
 const connection = await Connection.connect({ address: temporal.address });
 const client = new Client({ connection, dataConverter: createDataConverter(loadKeyring(config)) });
-const cases = createCaseService(client, config.TEMPORAL_TASK_QUEUE, { parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) });
+const cases = createCaseService(client, config.TEMPORAL_TASK_QUEUE, { directory: loadDirectory(config), parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) });
 
 try {
   await worker.runUntil(async () => {

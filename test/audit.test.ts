@@ -90,14 +90,15 @@ describe('the register of accesses', () => {
   });
 
   it('records a refused read as refused, and a break-glass read with its reason', async () => {
+    // The hospital co-owns no hello case.
     const denied = await call('GET', `/api/cases/${caseRef}`, 'ward');
-    expect(denied.statusCode).toBe(403);
+    expect(denied.statusCode).toBe(404);
     const emergency = await call('GET', `/api/cases/${caseRef}`, 'ward', { headers: { 'x-break-glass-reason': BREAK_GLASS_REASON } });
     expect(emergency.statusCode).toBe(200);
 
     const reads = entries().filter((entry) => entry.caseRef === caseRef && entry.actor.role === 'ward');
     expect(reads).toMatchObject([
-      { action: 'case.read', actor: actorOf('ward', 'hospital'), outcome: 403 },
+      { action: 'case.read', actor: actorOf('ward', 'hospital'), outcome: 404 },
       { action: 'case.read', actor: actorOf('ward', 'hospital'), outcome: 200, detail: 'break-glass', reason: BREAK_GLASS_REASON },
     ]);
     expect(reads[0]!.detail).toBeUndefined();
@@ -168,7 +169,7 @@ describe('the register of accesses', () => {
       'case.start social-worker 201',
       'case.read physician 200',
       'case.read social-worker 200',
-      'case.read ward 403',
+      'case.read ward 404',
       'case.read ward 200',
       'case.event physician 403',
       'audit.read physician 403',

@@ -1,3 +1,4 @@
+import { demoDirectory } from '../activities/directory.js';
 import { Client, Connection } from '@temporalio/client';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -33,7 +34,7 @@ describe('a worker process killed in the middle of a case', () => {
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, dataConverter: testDataConverter() });
-    const cases = createCaseService(client, taskQueue);
+    const cases = createCaseService(client, taskQueue, { directory: demoDirectory() });
 
     const first = await spawnWorker(taskQueue);
     const { caseRef } = await cases.start({ kind: 'hello', data: { summary: 'Caso durante un guasto' }, actor: actors.socialWorker });

@@ -81,7 +81,7 @@ describe('an address the SMTP server refuses for good', () => {
     });
     cleanups.push(() => stack.stop());
 
-    const coordinator = { id: 'as-bianchi', role: 'social-worker', organisation: 'municipality' };
+    const coordinator = { id: 'as-bianchi', role: 'social-worker', organisation: 'comune-prova' };
     const { caseRef } = await stack.cases.start({ kind: 'hello', data: { summary: 'Indirizzo errato' }, actor: coordinator });
     const view = await eventually(async () => {
       const current = await stack.cases.view(caseRef, 'social-worker');

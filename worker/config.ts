@@ -26,6 +26,8 @@ export const configSchema = z.object({
   /** The MLLP listener for hospital ADT messages (api/hl7.ts); `0` turns it off. */
   RACCORDO_HL7_PORT: z.coerce.number().int().min(0).max(65535).default(2575),
   RACCORDO_HL7_HOST: z.string().default('0.0.0.0'),
+  /** The hospital, by its id in the directory's register, whose network sends over MLLP: it opens the discharge cases. */
+  RACCORDO_HL7_ORGANISATION: z.string().default('hospital'),
   /**
    * Which discharged patients are homeless: `SEG-field[.component]~regex`, the regex tested case-insensitively on the
    * component (or, without one, on every component) of every repetition of that field. The default reads the

@@ -2,9 +2,8 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import nodemailer from 'nodemailer';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { z } from 'zod';
 import { createActivities } from '../activities/index.js';
-import { createDirectory, demoDirectory, operatorSchema, type Directory } from '../activities/directory.js';
+import { createDirectory, demoDirectory, directoryFileSchema, type Directory } from '../activities/directory.js';
 import { createDataConverter, loadKeyring } from './codec.js';
 import type { Config } from './config.js';
 
@@ -30,11 +29,15 @@ export function createMailer(config: Config) {
   });
 }
 
-/** Demo mode seeds one operator per role; otherwise the directory is a JSON file of operators. */
+/** Demo mode seeds one operator per role; otherwise the directory is a JSON file of organisations and operators. */
 export function loadDirectory(config: Config): Directory {
   if (config.RACCORDO_DIRECTORY_FILE) {
-    const operators = z.array(operatorSchema).parse(JSON.parse(readFileSync(config.RACCORDO_DIRECTORY_FILE, 'utf8')));
-    return createDirectory(operators);
+    const parsed = directoryFileSchema.safeParse(JSON.parse(readFileSync(config.RACCORDO_DIRECTORY_FILE, 'utf8')));
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+      throw new Error(`RACCORDO_DIRECTORY_FILE ${config.RACCORDO_DIRECTORY_FILE} is invalid (${problems})`);
+    }
+    return createDirectory(parsed.data);
   }
   if (config.RACCORDO_DEMO_MODE) return demoDirectory();
   throw new Error('RACCORDO_DIRECTORY_FILE is required when demo mode is off');

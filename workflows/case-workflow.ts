@@ -247,12 +247,15 @@ class CaseEngine {
   private readonly startedAt: string;
   /** What each search attribute was last set to, as JSON: only those that change are upserted. */
   private readonly published = new Map<string, string>();
+  /** By register id; undefined on cases opened before co-ownership, which anyone of the pathway's roles may reach. */
+  readonly coOwners: string[] | undefined;
 
   constructor(
     private readonly machines: MachinesRuntime,
     private readonly pathway: PathwayDefinition,
     private readonly start: CaseStart,
   ) {
+    this.coOwners = start.coOwners && [...start.coOwners];
     const fire = (timer: PendingTimer) => this.apply({ ...timer.event, at: new Date().toISOString() });
     this.delayed = patched('one-alarm-per-case') ? new OneAlarm(fire, () => this.done) : new TimerPerEvent(fire);
     const carried = start.carried;
@@ -298,6 +301,9 @@ class CaseEngine {
 
   /** Runs in the update validator: nothing it rejects ever reaches the history. */
   validate(request: EventRequest): void {
+    if (this.coOwners && !this.coOwners.includes(request.actor.organisation)) {
+      reject(rejection.notCoOwner, `Caso ${this.start.caseRef} non trovato`);
+    }
     const definition = this.pathway.events[request.type];
     if (!definition) reject(rejection.unknownEvent, `Evento sconosciuto: ${request.type}`);
     const parsed = definition.schema.safeParse(request.payload);
@@ -311,9 +317,18 @@ class CaseEngine {
   }
 
   accept(request: EventRequest): CaseView {
-    const payload = this.pathway.events[request.type]!.schema.parse(request.payload);
+    const definition = this.pathway.events[request.type]!;
+    const payload = definition.schema.parse(request.payload);
+    // Before the transition, so that the new co-owner is published with it and its operators get what it notifies.
+    if (definition.handsOver) this.shareWith((payload as Record<string, unknown>)[definition.handsOver.field]);
     this.apply(this.stamp(request, payload), request.actor);
     return this.view(request.actor.role);
+  }
+
+  private shareWith(organisation: unknown): void {
+    if (this.coOwners && typeof organisation === 'string' && organisation && !this.coOwners.includes(organisation)) {
+      this.coOwners.push(organisation);
+    }
   }
 
   private stamp(request: EventRequest, payload: unknown) {
@@ -370,7 +385,7 @@ class CaseEngine {
       caseRef: this.start.caseRef,
       messageKey: `${this.start.caseRef}.${effect.seq}`,
       template: notificationTemplates[type],
-      recipients: { roles: params.roles ?? [], operators: params.operators ?? [] },
+      recipients: { roles: params.roles ?? [], operators: params.operators ?? [], ...(this.coOwners ? { organisations: this.coOwners } : {}) },
     });
     const at = new Date().toISOString();
     if (result.undeliverable.length) this.alert({ at, kind: 'undeliverable', operators: result.undeliverable });
@@ -418,7 +433,7 @@ class CaseEngine {
       { key: searchAttributes.kind, value: this.pathway.kind },
       { key: searchAttributes.version, value: this.pathway.version },
       { key: searchAttributes.caseRef, value: this.start.caseRef },
-      { key: searchAttributes.organisations, value: [...this.pathway.organisations] },
+      { key: searchAttributes.organisations, value: [...(this.coOwners ?? this.pathway.organisations)] },
       { key: searchAttributes.state, value: activePaths(this.snapshot.value) },
       { key: searchAttributes.pendingRoles, value: this.pendingRoles() },
       { key: searchAttributes.nextDeadline, value: deadline ? new Date(deadline) : null },
@@ -471,6 +486,7 @@ class CaseEngine {
       data: this.context.data,
       timeline: this.timeline,
       alerts: this.alerts,
+      ...(this.coOwners ? { coOwners: [...this.coOwners] } : {}),
     };
   }
 
@@ -508,7 +524,11 @@ export async function caseWorkflow(start: CaseStart): Promise<CaseView> {
     if (historyLimitReached() && !engine.hasEffects) {
       await condition(allHandlersFinished);
       if (engine.hasEffects) continue;
-      await continueAsNew<typeof caseWorkflow>({ ...start, carried: engine.carry() });
+      await continueAsNew<typeof caseWorkflow>({
+        ...start,
+        ...(engine.coOwners ? { coOwners: engine.coOwners } : {}),
+        carried: engine.carry(),
+      });
     }
   }
   await condition(allHandlersFinished);

@@ -51,6 +51,8 @@ export interface CaseView {
   data: unknown;
   timeline: TimelineEntry[];
   alerts: DeliveryAlert[];
+  /** The organisations that co-own the case, by register id; absent on cases opened before co-ownership existed. */
+  coOwners?: string[];
 }
 
 export interface CaseStart {
@@ -60,6 +62,11 @@ export interface CaseStart {
   data: unknown;
   startedBy: Actor;
   settings: CaseSettings;
+  /**
+   * The organisations that co-own the case from the start, by register id: only their operators may read it, act on
+   * it or be notified of it. Hand-over events add more; continue-as-new carries the grown list.
+   */
+  coOwners?: string[];
   /** Continue as new once history passes this many events (default: when Temporal suggests it). */
   continueAsNewAfterEvents?: number;
   /** Filled by the workflow itself when it continues as new. */
@@ -95,6 +102,8 @@ export const rejection = {
   invalidPayload: 'InvalidPayload',
   roleNotAllowed: 'RoleNotAllowed',
   notAllowedNow: 'NotAllowedNow',
+  /** The sender's organisation does not co-own the case: to them, the case does not exist. */
+  notCoOwner: 'CaseNotFound',
 } as const;
 
 export interface FieldIssue {

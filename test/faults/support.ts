@@ -1,3 +1,4 @@
+import { demoDirectory } from '../../activities/directory.js';
 import { Client, Connection } from '@temporalio/client';
 import { expect, inject } from 'vitest';
 import { createCaseService, type CaseService } from '../../api/cases.js';
@@ -14,7 +15,7 @@ export const approve = { round: 'evaluation', decision: 'approve' };
 export async function connectCases(taskQueue: string, address = inject('temporalAddress')) {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, dataConverter: testDataConverter() });
-  return { client, cases: createCaseService(client, taskQueue), close: () => connection.close() };
+  return { client, cases: createCaseService(client, taskQueue, { directory: demoDirectory() }), close: () => connection.close() };
 }
 
 /** Runs `work` on every item, `size` at a time: at most `size` calls in flight, batch after batch. */

@@ -16,7 +16,7 @@ const ward = actor('ward', 'hospital');
 const physician = actor('physician', 'health-authority');
 const hospitalSocialWorker = actor('hospital-social-worker', 'hospital');
 const socialWorker = actor('social-worker', 'municipality');
-const facility = actor('receiving-facility', 'third-sector');
+const facility = actor('receiving-facility', 'facility');
 const emergencyService = actor('emergency-social-service', 'municipality');
 
 const HOUR = 3_600_000;
@@ -47,7 +47,7 @@ describe('homeless-discharge on the real Temporal server', () => {
     expect(searching.activeStates.at(-1)?.label).toBe('Ricerca della collocazione');
     await expect(send(caseRef, 'discharge.completed', ward)).rejects.toMatchObject(notAllowedNow);
 
-    await send(caseRef, 'placement.proposed', socialWorker, shelter);
+    await send(caseRef, 'placement.proposed', socialWorker, { ...shelter, facility: 'facility' });
     await expect(send(caseRef, 'discharge.completed', ward)).rejects.toMatchObject(notAllowedNow);
     await expect(send(caseRef, 'placement.confirmed', facility, { placementType: 'public-housing' })).rejects.toMatchObject(notAllowedNow);
     await send(caseRef, 'placement.confirmed', facility, shelter);
@@ -103,7 +103,8 @@ describe('homeless-discharge on the real Temporal server', () => {
     const caseRef = await open();
     await send(caseRef, 'handoff.emergency-service', ward);
     await expect(send(caseRef, 'discharge.completed', ward)).rejects.toMatchObject(notAllowedNow);
-    await expect(send(caseRef, 'placement.confirmed', facility, shelter)).rejects.toMatchObject(notAllowedNow);
+    // No placement was proposed to a facility: to them the case does not exist.
+    await expect(send(caseRef, 'placement.confirmed', facility, shelter)).rejects.toMatchObject({ status: 404, code: 'CaseNotFound' });
     const ready = await send(caseRef, 'placement.confirmed', emergencyService, shelter);
     expect(ready.activeStates.at(-1)?.label).toBe('Collocazione definita, dimissione possibile');
     expect((await send(caseRef, 'discharge.completed', ward)).state).toBe('followUp');

@@ -31,7 +31,7 @@ const targetedPlacement = {
   employmentCentreRegistered: true,
   invalidityPercent: 67,
 };
-const project = (plannedMonths: number) => ({ hostName: 'Cooperativa Il Ponte', hostedByHealthAuthority: false, plannedMonths });
+const project = (plannedMonths: number) => ({ hostName: 'Cooperativa Il Ponte', hostOrganisation: 'host', hostedByHealthAuthority: false, plannedMonths });
 const reason = { reason: 'Motivo riportato dal case manager' };
 
 const open = async (data: Record<string, unknown>, by: Actor = serd) => (await stack.cases.start({ kind: 'job-placement', data, actor: by })).caseRef;
@@ -149,7 +149,8 @@ describe('job placement on the real Temporal server', () => {
     await send(caseRef, 'insurance.activated', nil, { policyReference: 'INAIL PAT 789' });
     const active = await send(caseRef, 'internship.started', nil);
     expect(active.activeStates.map((state) => state.path)).toContain('active.judgeReports.notRequired');
-    await expect(send(caseRef, 'probation.reported', uepe)).rejects.toMatchObject(notAllowedNow);
+    // Without a judicial measure UEPE does not co-own the placement: to it the case does not exist.
+    await expect(send(caseRef, 'probation.reported', uepe)).rejects.toMatchObject({ status: 404, code: 'CaseNotFound' });
     await send(caseRef, 'certificate.issued', nil);
     const closed = await send(caseRef, 'case.closed', nil, reason);
     expect(closed).toMatchObject({ status: 'done', outcome: 'closed', stateLabel: 'Chiuso senza assunzione' });
@@ -174,7 +175,8 @@ describe('job placement on the real Temporal server', () => {
   it('records that the person dropped out while the team was evaluating', async () => {
     const caseRef = await open(serdReferral);
     await sign(caseRef, 'evaluation', nil);
-    await expect(send(caseRef, 'dropout.recorded', hostCompany, reason)).rejects.toMatchObject({ status: 403, code: 'RoleNotAllowed' });
+    // No host proposed yet: to any host company the case does not exist.
+    await expect(send(caseRef, 'dropout.recorded', hostCompany, reason)).rejects.toMatchObject({ status: 404, code: 'CaseNotFound' });
     const dropped = await send(caseRef, 'dropout.recorded', serd, reason);
     expect(dropped).toMatchObject({ status: 'done', outcome: 'dropped-out', stateLabel: 'Abbandonato' });
   });

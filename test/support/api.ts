@@ -10,9 +10,12 @@ export interface ApiStack {
   stop(): Promise<void>;
 }
 
-/** The real API in front of a real worker, both on the shared Temporal server, on a task queue of their own. */
+/**
+ * The real API in front of a real worker, both on the shared Temporal server, on a task queue of their own, and with the
+ * same configuration (a directory file: the worker notifies its operators, the API logs them in).
+ */
 export async function startApi(name: string, overrides: Record<string, string> = {}): Promise<ApiStack> {
-  const stack = await startCaseStack(name);
+  const stack = await startCaseStack(name, overrides);
   const { app } = await buildServer(testConfig({ TEMPORAL_TASK_QUEUE: stack.taskQueue, RACCORDO_LOGIN_RATE_LIMIT: '1000', ...overrides }));
   await app.ready();
   return {

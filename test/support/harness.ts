@@ -12,7 +12,7 @@ import { searchAttributes } from '../../workflows/search-attributes.js';
 import { createDataConverter, loadKeyring, parseKeyList } from '../../worker/codec.js';
 import { loadConfig, type Config } from '../../worker/config.js';
 import { loadPathwayParameters } from '../../worker/parameters.js';
-import { createCaseWorker } from '../../worker/worker.js';
+import { createCaseWorker, loadDirectory } from '../../worker/worker.js';
 import { runLogFile } from './run-logs.js';
 
 /**
@@ -83,7 +83,7 @@ export async function startCaseStack(name: string, overrides: Record<string, str
   const client = new Client({ connection, dataConverter: createDataConverter(loadKeyring(config)) });
   return {
     client,
-    cases: createCaseService(client, taskQueue, { parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) }),
+    cases: createCaseService(client, taskQueue, { directory: loadDirectory(config), parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) }),
     taskQueue,
     async stop() {
       await stopWorker();
@@ -125,7 +125,7 @@ export async function startTimeSkippingStack(name: string): Promise<TimeSkipping
   return {
     env,
     client: env.client,
-    cases: createCaseService(env.client, taskQueue, { parameters: loadPathwayParameters(testConfig().RACCORDO_PARAMETERS_DIR) }),
+    cases: createCaseService(env.client, taskQueue, { directory: loadDirectory(testConfig()), parameters: loadPathwayParameters(testConfig().RACCORDO_PARAMETERS_DIR) }),
     taskQueue,
     async stop() {
       await stopWorker();

@@ -1,0 +1,132 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi, type ApiStack } from './support/api.js';
+import { eventually, mailbox, recipients } from './support/harness.js';
+import { serdReferral } from './support/samples.js';
+
+/**
+ * Two territories under their own protocols: Nordvalle with ASST Nord, Sudvalle with ASST Sud; one UEPE serves both,
+ * and each has a host company. Every operator below belongs to one of them (test/fixtures/directory-two-territories.json).
+ */
+let api: ApiStack;
+beforeAll(async () => {
+  api = await startApi('co-ownership', {
+    RACCORDO_DIRECTORY_FILE: join(import.meta.dirname, 'fixtures', 'directory-two-territories.json'),
+    RACCORDO_AUDIT_ROLES: 'social-worker',
+  });
+});
+afterAll(() => api?.stop());
+
+const cookies: Record<string, string> = {};
+const as = async (operator: string) => (cookies[operator] ??= await api.login(operator));
+
+async function call(operator: string, method: 'GET' | 'POST', url: string, payload?: object, headers: Record<string, string> = {}) {
+  return api.app.inject({ method, url, headers: { cookie: await as(operator), ...headers }, ...(payload ? { payload } : {}) });
+}
+
+async function open(operator: string, kind: string, data: object): Promise<string> {
+  const started = await call(operator, 'POST', '/api/cases', { kind, data });
+  expect(started.statusCode, started.body).toBe(201);
+  return started.json().caseRef;
+}
+
+const send = (operator: string, caseRef: string, type: string, payload: object = {}) =>
+  call(operator, 'POST', `/api/cases/${caseRef}/events`, { type, payload });
+
+/** Lists reach visibility a moment after the case moves: wait until the operator who should see it does. */
+const listed = (operator: string, url: string, caseRef: string) =>
+  eventually(async () => {
+    const list = (await call(operator, 'GET', url)).json() as { caseRef: string }[];
+    return list.some((summary) => summary.caseRef === caseRef) && list;
+  }, 30_000, `${caseRef} in ${operator}'s ${url}`);
+const refs = async (operator: string, url: string) => ((await call(operator, 'GET', url)).json() as { caseRef: string }[]).map((summary) => summary.caseRef);
+
+describe('co-ownership of each case by its organisations', () => {
+  it('shows a case, its task and its e-mails to the opener’s partners only: to another territory it does not exist', async () => {
+    const caseRef = await open('as-nord', 'hello', { summary: 'Caso del territorio nord' });
+
+    // The evaluation's task reaches Nordvalle's social worker and ASST Nord's physician; Sudvalle's two, nothing.
+    const mails = await mailbox.expectCount(caseRef, 2);
+    expect(recipients(mails)).toEqual(['as@comune-nord.raccordo.test', 'medico@asst-nord.raccordo.test']);
+    await listed('med-nord', '/api/tasks', caseRef);
+    expect(await refs('med-sud', '/api/tasks')).not.toContain(caseRef);
+    expect(await refs('as-sud', '/api/cases')).not.toContain(caseRef);
+
+    for (const [method, url, payload] of [
+      ['GET', `/api/cases/${caseRef}`],
+      ['POST', `/api/cases/${caseRef}/events`, { type: 'signoff.submit', payload: { round: 'evaluation', decision: 'approve' } }],
+    ] as const) {
+      const refused = await call('med-sud', method, url, payload);
+      expect([refused.statusCode, refused.json()]).toEqual([404, { code: 'CaseNotFound', message: `Caso ${caseRef} non trovato` }]);
+    }
+    // Not even the register of accesses: it answers for the case's controllers alone.
+    expect((await call('as-sud', 'GET', `/api/cases/${caseRef}/accesses`)).statusCode).toBe(404);
+
+    const signed = await send('med-nord', caseRef, 'signoff.submit', { round: 'evaluation', decision: 'approve' });
+    expect(signed.statusCode, signed.body).toBe(200);
+    const accesses = (await call('as-nord', 'GET', `/api/cases/${caseRef}/accesses`)).json().accesses as { actor: { id: string }; outcome: number }[];
+    expect(accesses.filter((entry) => entry.actor.id === 'med-sud').map((entry) => entry.outcome)).toEqual([404, 404]);
+  });
+
+  it('lets another territory read a case only by breaking the glass, flagged in the register, and never act on it', async () => {
+    const caseRef = await open('as-nord', 'hello', { summary: 'Accesso di emergenza' });
+    const reason = 'Persona in pronto soccorso a Sudvalle, serve il piano';
+    const short = await call('med-sud', 'GET', `/api/cases/${caseRef}`, undefined, { 'x-break-glass-reason': 'urgente' });
+    expect([short.statusCode, short.json().code]).toEqual([400, 'BreakGlassReasonTooShort']);
+    // The same answer for a case that does not exist: it tells nothing.
+    const shortForNone = await call('med-sud', 'GET', '/api/cases/HEL-2026-000000', undefined, { 'x-break-glass-reason': 'urgente' });
+    expect(shortForNone.json().code).toBe('BreakGlassReasonTooShort');
+
+    const broken = await call('med-sud', 'GET', `/api/cases/${caseRef}`, undefined, { 'x-break-glass-reason': reason });
+    expect(broken.statusCode).toBe(200);
+    expect(broken.json()).toMatchObject({ breakGlass: true, allowedEvents: [], data: { summary: 'Accesso di emergenza' } });
+    expect(broken.json()).not.toHaveProperty('coOwners');
+    expect((await send('med-sud', caseRef, 'signoff.submit', { round: 'evaluation', decision: 'approve' })).statusCode).toBe(404);
+
+    const accesses = (await call('as-nord', 'GET', `/api/cases/${caseRef}/accesses`)).json().accesses as object[];
+    expect(accesses).toContainEqual(expect.objectContaining({ actor: { id: 'med-sud', role: 'physician', organisation: 'asst-sud' }, detail: 'break-glass', reason }));
+  });
+
+  it('makes UEPE a co-owner of a placement under a judicial measure, and of no other', async () => {
+    const { judicialMeasure: _measure, ...withoutMeasure } = serdReferral(6);
+    const [underMeasure, free] = [await open('serd-nord', 'job-placement', serdReferral(6)), await open('serd-nord', 'job-placement', withoutMeasure)];
+
+    expect((await call('uepe-op', 'GET', `/api/cases/${underMeasure}`)).statusCode).toBe(200);
+    expect((await call('uepe-op', 'GET', `/api/cases/${free}`)).statusCode).toBe(404);
+    await listed('uepe-op', '/api/cases?kind=job-placement', underMeasure);
+    expect(await refs('uepe-op', '/api/cases?kind=job-placement')).not.toContain(free);
+  });
+
+  it('hands a placement over to the host company the promoter names from the register, and to no other', async () => {
+    const { judicialMeasure: _measure, ...referral } = serdReferral(6);
+    const caseRef = await open('serd-nord', 'job-placement', referral);
+    for (const operator of ['nil-nord', 'as-nord', 'serd-nord']) {
+      expect((await send(operator, caseRef, 'signoff.submit', { round: 'evaluation', decision: 'approve' })).statusCode).toBe(200);
+    }
+    expect((await call('tutor-ponte', 'GET', `/api/cases/${caseRef}`)).statusCode).toBe(404);
+
+    // The form offers the register's host companies, by name.
+    const form = (await call('nil-nord', 'GET', `/api/cases/${caseRef}`)).json().eventSchemas['host.proposed'];
+    expect(form.properties.hostOrganisation.oneOf).toEqual([
+      { const: 'coop-ponte', title: 'Cooperativa Il Ponte' },
+      { const: 'coop-sud', title: 'Cooperativa del Sud' },
+    ]);
+    const proposal = { hostName: 'Cooperativa Il Ponte', plannedMonths: 6 };
+    for (const hostOrganisation of ['asst-sud', 'coop-nowhere']) {
+      const refused = await send('nil-nord', caseRef, 'host.proposed', { ...proposal, hostOrganisation });
+      expect([refused.statusCode, refused.json().issues]).toEqual([400, [{ path: 'hostOrganisation', message: expect.stringContaining('registro') }]]);
+    }
+    expect((await send('nil-nord', caseRef, 'host.proposed', { ...proposal, hostOrganisation: 'coop-ponte' })).statusCode).toBe(200);
+
+    // Its tutor is told, reads the case (without the diagnosis) and answers; the other cooperative's is not, and cannot.
+    await eventually(async () => (await mailbox.forCase(caseRef)).some((mail) => mail.to[0]!.address === 'tutor@coop-ponte.raccordo.test'), 20_000, 'the host’s e-mail');
+    expect(recipients(await mailbox.forCase(caseRef))).not.toContain('tutor@coop-sud.raccordo.test');
+    const forHost = await call('tutor-ponte', 'GET', `/api/cases/${caseRef}`);
+    expect(forHost.statusCode).toBe(200);
+    expect(forHost.json().data).not.toHaveProperty('diagnosisCategory');
+    expect((await send('tutor-sud', caseRef, 'host.accepted')).statusCode).toBe(404);
+    expect((await send('tutor-ponte', caseRef, 'host.accepted')).statusCode).toBe(200);
+    await listed('tutor-ponte', '/api/cases?kind=job-placement', caseRef);
+    expect(await refs('tutor-sud', '/api/cases?kind=job-placement')).not.toContain(caseRef);
+  });
+});
