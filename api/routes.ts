@@ -370,6 +370,10 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, dire
       // No query first: the update validator refuses a role the event does not admit, and every event's roles are
       // roles of its pathway.
       const view = await cases.send(request.params.ref, request.body.type, request.body.payload, actorOf(user));
+      // The event handed the case back (a host declining it): recorded, and from now on none of the sender's business.
+      if (view.coOwners && !view.coOwners.includes(user.organisation)) {
+        return { caseRef: request.params.ref, handedBack: true, message: 'Risposta registrata: il caso non è più visibile alla tua organizzazione.' };
+      }
       return caseFor(request.params.ref, user, { view });
     },
   );

@@ -304,6 +304,9 @@ export function pathwayDoc(pathway: PathwayDefinition): string {
     ...Object.entries(pathway.events)
       .filter(([, event]) => event.handsOver)
       .map(([type, event]) => `  - and the ${code(event.handsOver!.organisationType)} named by ${code(type)} (${code(event.handsOver!.field)})`),
+    ...Object.entries(pathway.events)
+      .filter(([, event]) => event.handsBack)
+      .map(([type]) => `  - but no longer the organisation that sends ${code(type)}, unless it co-owned the case from the start`),
     ...(parameters.length
       ? [`- Parameters (${code(`config/parameters/${pathway.kind}.json`)}): ${parameters.map(code).join(', ')}`]
       : []),

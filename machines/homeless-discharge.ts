@@ -198,6 +198,7 @@ const events = {
     schema: reason('Indicare il motivo del rifiuto'),
     roles: ['receiving-facility'],
     label: 'Collocazione non disponibile',
+    handsBack: true,
   },
   'placement.waived': {
     schema: reason('Indicare il motivo per cui si dimette senza collocazione'),

@@ -438,7 +438,7 @@ export const jobPlacement = definePathway({
       handsOver: { field: 'hostOrganisation', organisationType: 'host' },
     },
     'host.accepted': { schema: noPayload, roles: [host], label: 'Disponibilità dell’ospitante confermata' },
-    'host.declined': { schema: noPayload, roles: [host], label: 'Disponibilità dell’ospitante negata' },
+    'host.declined': { schema: noPayload, roles: [host], label: 'Disponibilità dell’ospitante negata', handsBack: true },
     'insurance.activated': { schema: insuranceSchema, roles: [promoter], label: 'Copertura assicurativa attivata' },
     'internship.started': { schema: noPayload, roles: [promoter], label: 'Avvio del tirocinio' },
     'review.recorded': { schema: noPayload, roles: [promoter, host], label: 'Verifica periodica del tutor registrata' },

@@ -13,6 +13,11 @@ export interface EventDefinition {
    * by its id in the register, and the type it must be of. From this event on, that organisation co-owns the case.
    */
   handsOver?: { field: string; organisationType: string };
+  /**
+   * The sender's organisation hands the case back (a host company declining it): it no longer co-owns the case, unless
+   * it has from the start.
+   */
+  handsBack?: boolean;
 }
 
 export interface PathwayDefinition {

@@ -125,8 +125,15 @@ describe('co-ownership of each case by its organisations', () => {
     expect(forHost.statusCode).toBe(200);
     expect(forHost.json().data).not.toHaveProperty('diagnosisCategory');
     expect((await send('tutor-sud', caseRef, 'host.accepted')).statusCode).toBe(404);
-    expect((await send('tutor-ponte', caseRef, 'host.accepted')).statusCode).toBe(200);
     await listed('tutor-ponte', '/api/cases?kind=job-placement', caseRef);
     expect(await refs('tutor-sud', '/api/cases?kind=job-placement')).not.toContain(caseRef);
+
+    // A host that declines hands the case back: it no longer reads it, and the next one proposed does.
+    const declined = await send('tutor-ponte', caseRef, 'host.declined');
+    expect([declined.statusCode, declined.json()]).toEqual([200, { caseRef, handedBack: true, message: expect.stringContaining('non è più visibile') }]);
+    expect((await call('tutor-ponte', 'GET', `/api/cases/${caseRef}`)).statusCode).toBe(404);
+    expect((await send('nil-nord', caseRef, 'host.proposed', { ...proposal, hostName: 'Cooperativa del Sud', hostOrganisation: 'coop-sud' })).statusCode).toBe(200);
+    expect((await send('tutor-sud', caseRef, 'host.accepted')).statusCode).toBe(200);
+    await eventually(async () => !(await refs('tutor-ponte', '/api/cases?kind=job-placement')).includes(caseRef), 30_000, 'the case gone from the declining host’s list');
   });
 });

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { searchAttributes } from '../workflows/search-attributes.js';
 import { actors, eventually, settled, startCaseStack, type CaseStack } from './support/harness.js';
+import { serdReferral } from './support/samples.js';
 
 let stack: CaseStack;
 beforeAll(async () => {
@@ -155,5 +157,28 @@ describe('long cases', () => {
     expect(view.timeline).toHaveLength(8);
     const done = await stack.cases.send(caseRef, 'signoff.submit', approve, actors.socialWorker);
     expect(done.outcome).toBe('approved');
+  });
+
+  it('carry the organisations the case was handed over to, and not the one that handed it back', async () => {
+    const { judicialMeasure: _measure, ...referral } = serdReferral(6);
+    const operator = (role: string, organisation: string) => ({ id: `${role}-op`, role, organisation });
+    const [serd, nil, host] = [operator('addiction-service', 'health-authority'), operator('job-placement', 'health-authority'), operator('host-company', 'host')];
+    const { caseRef } = await stack.cases.start({ kind: 'job-placement', data: referral, actor: serd, continueAsNewAfterEvents: 20 });
+    const handle = stack.client.workflow.getHandle(caseRef);
+    const firstRun = (await handle.describe()).runId;
+    for (const by of [nil, actors.socialWorker, serd]) await stack.cases.send(caseRef, 'signoff.submit', { round: 'evaluation', decision: 'approve' }, by);
+    const proposal = { hostName: 'Cooperativa ospitante', hostOrganisation: 'host', plannedMonths: 6 };
+    await stack.cases.send(caseRef, 'host.proposed', proposal, nil);
+    await eventually(async () => (await handle.describe()).runId !== firstRun, 20_000, 'continue-as-new');
+    expect((await stack.cases.view(caseRef)).coOwners).toEqual(['health-authority', 'municipality', 'host']);
+
+    // In the new run, from the carried list.
+    await stack.cases.send(caseRef, 'host.declined', {}, host);
+    expect((await stack.cases.view(caseRef)).coOwners).toEqual(['health-authority', 'municipality']);
+    expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.organisations)).toEqual(['health-authority', 'municipality']);
+    await expect(stack.cases.send(caseRef, 'host.accepted', {}, host)).rejects.toMatchObject({ status: 404 });
+
+    await stack.cases.send(caseRef, 'host.proposed', proposal, nil);
+    expect((await stack.cases.send(caseRef, 'host.accepted', {}, host)).state).toBe('agreement');
   });
 });

@@ -247,15 +247,15 @@ class CaseEngine {
   private readonly startedAt: string;
   /** What each search attribute was last set to, as JSON: only those that change are upserted. */
   private readonly published = new Map<string, string>();
-  /** By register id; undefined on cases opened before co-ownership, which anyone of the pathway's roles may reach. */
-  readonly coOwners: string[] | undefined;
+  /** Register ids of the organisations the case was handed over to, beyond its co-owners from the start. */
+  private handedOver: string[];
 
   constructor(
     private readonly machines: MachinesRuntime,
     private readonly pathway: PathwayDefinition,
     private readonly start: CaseStart,
   ) {
-    this.coOwners = start.coOwners && [...start.coOwners];
+    this.handedOver = start.carried?.handedOver ?? [];
     const fire = (timer: PendingTimer) => this.apply({ ...timer.event, at: new Date().toISOString() });
     this.delayed = patched('one-alarm-per-case') ? new OneAlarm(fire, () => this.done) : new TimerPerEvent(fire);
     const carried = start.carried;
@@ -319,15 +319,21 @@ class CaseEngine {
   accept(request: EventRequest): CaseView {
     const definition = this.pathway.events[request.type]!;
     const payload = definition.schema.parse(request.payload);
-    // Before the transition, so that the new co-owner is published with it and its operators get what it notifies.
-    if (definition.handsOver) this.shareWith((payload as Record<string, unknown>)[definition.handsOver.field]);
+    // Before the transition, so that the co-owners are published with it and notified of what it notifies.
+    if (definition.handsOver) this.handOver((payload as Record<string, unknown>)[definition.handsOver.field]);
+    if (definition.handsBack) this.handedOver = this.handedOver.filter((organisation) => organisation !== request.actor.organisation);
     this.apply(this.stamp(request, payload), request.actor);
     return this.view(request.actor.role);
   }
 
-  private shareWith(organisation: unknown): void {
-    if (this.coOwners && typeof organisation === 'string' && organisation && !this.coOwners.includes(organisation)) {
-      this.coOwners.push(organisation);
+  /** By register id; undefined on cases opened before co-ownership, which anyone of the pathway's roles may reach. */
+  get coOwners(): string[] | undefined {
+    return this.start.coOwners && [...new Set([...this.start.coOwners, ...this.handedOver])];
+  }
+
+  private handOver(organisation: unknown): void {
+    if (this.start.coOwners && typeof organisation === 'string' && organisation && !this.handedOver.includes(organisation)) {
+      this.handedOver.push(organisation);
     }
   }
 
@@ -486,7 +492,7 @@ class CaseEngine {
       data: this.context.data,
       timeline: this.timeline,
       alerts: this.alerts,
-      ...(this.coOwners ? { coOwners: [...this.coOwners] } : {}),
+      ...(this.coOwners ? { coOwners: this.coOwners } : {}),
     };
   }
 
@@ -499,6 +505,7 @@ class CaseEngine {
       alerts: this.alerts,
       effects: this.effects,
       nextEffectSeq: this.nextEffectSeq,
+      handedOver: this.handedOver,
     };
   }
 }
@@ -524,11 +531,7 @@ export async function caseWorkflow(start: CaseStart): Promise<CaseView> {
     if (historyLimitReached() && !engine.hasEffects) {
       await condition(allHandlersFinished);
       if (engine.hasEffects) continue;
-      await continueAsNew<typeof caseWorkflow>({
-        ...start,
-        ...(engine.coOwners ? { coOwners: engine.coOwners } : {}),
-        carried: engine.carry(),
-      });
+      await continueAsNew<typeof caseWorkflow>({ ...start, carried: engine.carry() });
     }
   }
   await condition(allHandlersFinished);

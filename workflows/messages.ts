@@ -63,8 +63,8 @@ export interface CaseStart {
   startedBy: Actor;
   settings: CaseSettings;
   /**
-   * The organisations that co-own the case from the start, by register id: only their operators may read it, act on
-   * it or be notified of it. Hand-over events add more; continue-as-new carries the grown list.
+   * The organisations that co-own the case from the start, by register id: only they and those it is handed over to
+   * may read it, act on it or be notified of it.
    */
   coOwners?: string[];
   /** Continue as new once history passes this many events (default: when Temporal suggests it). */
@@ -94,6 +94,8 @@ export interface CarriedState {
   alerts: DeliveryAlert[];
   effects: PendingEffect[];
   nextEffectSeq: number;
+  /** The organisations the case was handed over to and not handed back by (register ids). */
+  handedOver?: string[];
 }
 
 /** Why an event was refused, as an ApplicationFailure type: the API maps each to its HTTP status. */

@@ -286,6 +286,12 @@ async function send(event, payload, form, onIssues, done) {
   }
   try {
     const next = await api('POST', `/api/cases/${encodeURIComponent(caseRef)}/events`, { type: event.type, payload });
+    if (next.handedBack) {
+      const notice = h('p', { class: 'notice notice-success', role: 'status', tabindex: '-1', text: next.message });
+      byId('case-body').replaceWith(notice);
+      notice.focus();
+      return;
+    }
     await render(next);
     result.textContent = `${done} Stato attuale del caso: ${next.stateLabel}.`;
     result.hidden = false;
