@@ -99,7 +99,9 @@ export function concealedParts(pathway: PathwayDefinition, role: string): Concea
 export function restrictedView(pathway: PathwayDefinition, role: string, view: CaseView): CaseView {
   const data = redactCaseData(pathway, role, view.data);
   const { states, events, roles } = concealedParts(pathway, role);
-  if (!states.size && !events.size && !roles.size) return { ...view, data };
+  // Notes are free text, and may hold anything: a role kept from any class reads the notes of its own sign-offs only.
+  const readsAllNotes = restrictedClasses(pathway, role).length === 0;
+  if (readsAllNotes && !states.size && !events.size && !roles.size) return { ...view, data };
   const shownState = (path: string): string => (states.has(path) ? shownState(path.slice(0, path.lastIndexOf('.'))) : path);
   const activeStates = [...new Set(view.activeStates.map(({ path }) => shownState(path)))].map((path) => ({
     path,
@@ -128,7 +130,12 @@ export function restrictedView(pathway: PathwayDefinition, role: string, view: C
     rounds: view.rounds.map((round) => ({
       ...round,
       decisions: Object.fromEntries(
-        Object.entries(round.decisions).filter(([signedFor, decision]) => !roles.has(signedFor) && !roles.has(decision.signedByRole)),
+        Object.entries(round.decisions)
+          .filter(([signedFor, decision]) => !roles.has(signedFor) && !roles.has(decision.signedByRole))
+          .map(([signedFor, { notes, ...decision }]) => [
+            signedFor,
+            notes !== undefined && (readsAllNotes || decision.signedByRole === role) ? { ...decision, notes } : decision,
+          ]),
       ),
     })),
     timeline: view.timeline.filter(

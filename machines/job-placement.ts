@@ -427,6 +427,8 @@ export const jobPlacement = definePathway({
   // Nor learns it from the case's states and history: UEPE's reports to the judge exist only under a measure.
   revealedBy: {
     criminal: { states: ['active.judgeReports'], events: ['probation.reported'], roles: ['probation'], fields: ['lastJudgeReportAt'] },
+    // Why a placement ended is free text, written by the services: a relapse or a hospital stay reads there first.
+    'special-category': { fields: ['exitReason'] },
   },
   events: {
     ...signoffEvents(participants),

@@ -29,13 +29,16 @@ async function send(caseRef: string, role: string, type: string, payload: object
   expect(response.statusCode, `${type} by ${role}: ${response.body}`).toBe(200);
 }
 
+const hostNotes = 'Tutor aziendale: il responsabile di magazzino';
+
 /** Referred by the SerD, evaluated, matched with the host, agreement signed by all four parties, insured, started. */
 async function activeInternship(data: object): Promise<string> {
   const caseRef = await start(data);
   for (const role of ['job-placement', 'social-worker', 'addiction-service']) await send(caseRef, role, 'signoff.submit', { round: 'evaluation', decision: 'approve' });
   await send(caseRef, 'job-placement', 'host.proposed', { hostName: 'Cooperativa Il Ponte', hostOrganisation: 'host', plannedMonths: 6 });
   await send(caseRef, 'host-company', 'host.accepted');
-  for (const role of ['addiction-service', 'job-placement', 'host-company']) await send(caseRef, role, 'signoff.submit', { round: 'agreement', decision: 'approve' });
+  for (const role of ['addiction-service', 'job-placement']) await send(caseRef, role, 'signoff.submit', { round: 'agreement', decision: 'approve' });
+  await send(caseRef, 'host-company', 'signoff.submit', { round: 'agreement', decision: 'approve', notes: hostNotes });
   await send(caseRef, 'social-worker', 'signoff.submit', { round: 'agreement', decision: 'approve', onBehalfOf: 'trainee' });
   await send(caseRef, 'job-placement', 'insurance.activated', { policyReference: 'INAIL PAT 123 / RC 456' });
   await send(caseRef, 'job-placement', 'internship.started');
@@ -59,7 +62,10 @@ describe('need-to-know', () => {
     const started = await api.app.inject({ method: 'POST', url: '/api/cases', headers: { cookie: socialWorker }, payload: { kind: 'job-placement', data: referral } });
     expect(started.statusCode).toBe(201);
     const { caseRef } = started.json();
-    for (const role of ['job-placement', 'social-worker', 'addiction-service']) await send(caseRef, role, 'signoff.submit', { round: 'evaluation', decision: 'approve' });
+    // Notes are free text: the SerD's tell of the therapy.
+    const notes = 'In terapia sostitutiva da due anni, esami negativi';
+    for (const role of ['job-placement', 'social-worker']) await send(caseRef, role, 'signoff.submit', { round: 'evaluation', decision: 'approve' });
+    await send(caseRef, 'addiction-service', 'signoff.submit', { round: 'evaluation', decision: 'approve', notes });
     await send(caseRef, 'job-placement', 'host.proposed', { hostName: 'Cooperativa Il Ponte', hostOrganisation: 'host', plannedMonths: 6 });
 
     const forHost = await read(caseRef, await api.login('host-company'));
@@ -68,9 +74,25 @@ describe('need-to-know', () => {
     expect(forHost.json().data).not.toHaveProperty('judicialMeasure');
     expect(forHost.json().data.person).toEqual(referral.person);
     expect(forHost.body).not.toMatch(/substance-use|Dott\. Rossi|probation-to-social-services|redact|nascost/i);
+    expect(forHost.body).not.toContain(notes);
+    expect(forHost.json().rounds[0].decisions['addiction-service']).toMatchObject({ decision: 'approve', signedByRole: 'addiction-service' });
 
     const forSocialWorker = (await read(caseRef, socialWorker)).json();
     expect(forSocialWorker.data).toMatchObject({ diagnosisCategory: 'substance-use', judicialMeasure: referral.judicialMeasure });
+    expect(forSocialWorker.rounds[0].decisions['addiction-service'].notes).toBe(notes);
+  });
+
+  it('keeps from the host company the reason a placement ended, and the other parties’ notes, but not its own', async () => {
+    const caseRef = await activeInternship(referralWithoutMeasure);
+    const reason = 'Ricaduta, ricoverato in SPDC';
+    await send(caseRef, 'job-placement', 'trainee.withdrew', { reason });
+    const forHost = await read(caseRef, await as('host-company'));
+    expect(forHost.json()).toMatchObject({ status: 'done', outcome: 'interrupted-by-trainee' });
+    const agreement = forHost.json().rounds.find((round: { id: string }) => round.id === 'agreement');
+    expect(agreement.decisions['host-company'].notes).toBe(hostNotes);
+    expect(forHost.json().data).not.toHaveProperty('exitReason');
+    expect(forHost.body).not.toContain(reason);
+    expect((await read(caseRef, await as('addiction-service'))).json().data.exitReason).toBe(reason);
   });
 
   it('shows the host company a case under a judicial measure exactly as one without: no state, event, role or diagram node tells', async () => {
