@@ -21,7 +21,7 @@ import { registerHospitalRoute } from './hospital-route.js';
 import { createOidcLogin, oidcSettings } from './oidc.js';
 import { registerOidcRoutes } from './oidc-route.js';
 import { registerRoutes } from './routes.js';
-import webPages from './web/index.js';
+import webPages, { DEMO_PRIVACY_CONTACT } from './web/index.js';
 
 export interface ApiContext {
   config: Config;
@@ -38,6 +38,10 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: createDataConverter(keyring) });
   const mailer = createMailer(config);
+  const privacyContact = config.RACCORDO_PRIVACY_CONTACT ?? (config.RACCORDO_DEMO_MODE ? DEMO_PRIVACY_CONTACT : undefined);
+  if (!privacyContact) {
+    throw new Error('RACCORDO_PRIVACY_CONTACT is required when demo mode is off: where people ask about their data and who read it');
+  }
   const directory = loadDirectory(config);
   const cases = createCaseService(client, config.TEMPORAL_TASK_QUEUE, { directory, parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) });
   const auth = await createAuth(config, directory);
@@ -118,7 +122,7 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
       });
     },
   });
-  await app.register(webPages);
+  await app.register(webPages, { privacyContact });
 
   app.addHook('onClose', async () => {
     await health.settled();

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from './support/harness.js';
+import { buildServer } from '../api/server.js';
+import { eventually, testConfig } from './support/harness.js';
 import { startApi, type ApiStack } from './support/api.js';
 
 let api: ApiStack;
@@ -169,5 +171,24 @@ describe('the OpenAPI document', () => {
       ]),
     );
     expect((await api.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+  });
+});
+
+describe('the contact point for data-subject requests', () => {
+  it('is shown without a session, linked from every page, and required once demo mode is off', async () => {
+    const withContact = (await buildServer(testConfig({ RACCORDO_PRIVACY_CONTACT: 'https://www.comune.example/privacy' }))).app;
+    try {
+      const page = await withContact.inject({ method: 'GET', url: '/privacy' });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('<a href="https://www.comune.example/privacy">https://www.comune.example/privacy</a>');
+      expect(page.body).toMatch(/contitolari\s+del trattamento/);
+      expect((await withContact.inject({ method: 'GET', url: '/login' })).body).toContain('<a href="/privacy">Privacy e diritti degli interessati</a>');
+    } finally {
+      await withContact.close();
+    }
+    const directory = join(import.meta.dirname, 'fixtures', 'directory-two-territories.json');
+    await expect(buildServer(testConfig({ RACCORDO_DEMO_MODE: 'false', RACCORDO_DIRECTORY_FILE: directory }))).rejects.toThrow(
+      /RACCORDO_PRIVACY_CONTACT is required when demo mode is off/,
+    );
   });
 });

@@ -81,6 +81,16 @@ describe('web interface', () => {
     expect(problems).toEqual([]);
   });
 
+  it('tells, without a session and from every page, where people ask about their data', async () => {
+    const { page, problems } = await open();
+    await page.goto('/login');
+    await page.getByRole('contentinfo').getByRole('link', { name: 'Privacy e diritti degli interessati' }).click();
+    await page.getByRole('heading', { name: 'Privacy e diritti degli interessati' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/privacy');
+    expect(await page.getByRole('link', { name: 'privacy@demo.raccordo.local' }).getAttribute('href')).toBe('mailto:privacy@demo.raccordo.local');
+    expect(problems).toEqual([]);
+  });
+
   it('a coordinator opens a homeless discharge, a physician signs off the needs assessment', { timeout: 240_000 }, async () => {
     // The coordinator (social worker of the municipality).
     const coordinator = await open();

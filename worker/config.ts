@@ -80,6 +80,11 @@ export const configSchema = z.object({
    * costs a few milliseconds, its charts being built once per worker.
    */
   RACCORDO_MAX_CACHED_CASES: z.coerce.number().int().min(1).default(500),
+  /**
+   * Where people ask about their data and who read it (GDPR art. 15 and 26): an e-mail address, a web address or a
+   * sentence, shown on every page. Required when demo mode is off.
+   */
+  RACCORDO_PRIVACY_CONTACT: z.string().trim().min(1).max(300).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The API's log, appended line by line; unset: standard output. */
   LOG_FILE: z.string().min(1).optional(),

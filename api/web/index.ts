@@ -71,7 +71,7 @@ ${header}
 <main id="main" tabindex="-1">
 ${spec.main}
 </main>
-<footer class="site-footer"><p>Raccordo · percorsi integrati sociosanitari</p></footer>
+<footer class="site-footer"><p>Raccordo · percorsi integrati sociosanitari · <a href="/privacy">Privacy e diritti degli interessati</a></p></footer>
 </body>
 </html>
 `;
@@ -286,7 +286,35 @@ function sendPage(request: FastifyRequest, reply: FastifyReply, spec: PageSpec) 
     .send(render(spec, path));
 }
 
-export default async function webPages(app: FastifyInstance): Promise<void> {
+export const DEMO_PRIVACY_CONTACT = 'privacy@demo.raccordo.local';
+
+/** An e-mail address or a web address becomes a link; anything else is shown as written. */
+function contactMarkup(contact: string): string {
+  if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(contact)) return `<a href="mailto:${escapeHtml(contact)}">${escapeHtml(contact)}</a>`;
+  if (/^https?:\/\/\S+$/.test(contact)) return `<a href="${escapeHtml(contact)}">${escapeHtml(contact)}</a>`;
+  return escapeHtml(contact);
+}
+
+/** What the people whose data Raccordo holds may ask, and where: public, like the login page. */
+function privacyPage(contact: string): PageSpec {
+  return {
+    title: 'Privacy e diritti degli interessati',
+    public: true,
+    main: `<div class="narrow">
+<h1>Privacy e diritti degli interessati</h1>
+<p>Raccordo tratta dati personali, anche relativi alla salute, delle persone seguite insieme dai servizi sociali dei
+Comuni, dall’Azienda sanitaria e dagli enti che hanno firmato i protocolli dei percorsi: questi enti sono contitolari
+del trattamento (art. 26 del Regolamento UE 2016/679).</p>
+<p>Ogni caso è visibile soltanto agli enti che lo seguono e, al loro interno, agli operatori con un ruolo nel percorso.
+Ogni consultazione è registrata.</p>
+<p>Per esercitare i diritti previsti dal Regolamento (accesso ai propri dati, elenco di chi li ha consultati, rettifica,
+limitazione, opposizione) ci si può rivolgere a: <strong>${contactMarkup(contact)}</strong>.</p>
+<p><a href="/login">Accedi a Raccordo</a></p>
+</div>`,
+  };
+}
+
+export default async function webPages(app: FastifyInstance, { privacyContact }: { privacyContact: string }): Promise<void> {
   await app.register(fastifyStatic, {
     root: assetsDir,
     prefix: '/assets/',
@@ -300,6 +328,8 @@ export default async function webPages(app: FastifyInstance): Promise<void> {
     reply.header('Cache-Control', 'public, max-age=86400').sendFile('mermaid.min.js', mermaidDir),
   );
   app.get('/login', hide, (request, reply) => sendPage(request, reply, pages.login));
+  const privacy = privacyPage(privacyContact);
+  app.get('/privacy', hide, (request, reply) => sendPage(request, reply, privacy));
   app.get('/', hide, (request, reply) => sendPage(request, reply, pages.tasks));
   app.get('/cases', hide, (request, reply) => sendPage(request, reply, pages.caseList));
   app.get('/cases/new', hide, (request, reply) => sendPage(request, reply, pages.newCase));
