@@ -5,7 +5,7 @@ import { buildServer } from '../api/server.js';
 import { freePort } from '../scripts/services.js';
 import { launchChromium, openPage, screenshot, screenshotDir, type WatchedPage } from './support/browser.js';
 import { actors, startCaseStack, testConfig, type CaseStack } from './support/harness.js';
-import { homelessPatient } from './support/samples.js';
+import { homelessPatient, serdReferral } from './support/samples.js';
 
 /**
  * The web interface in a real Chromium, against the real API server, a real worker and the shared Temporal and SMTP
@@ -241,6 +241,33 @@ describe('web interface', () => {
     await doctor.waitForURL(/\/login\?next=/);
 
     for (const { problems } of opened) expect(problems).toEqual([]);
+  });
+
+  it('acknowledges a host company that declines a placement, which then no longer finds the case', async () => {
+    const { judicialMeasure: _measure, ...referral } = serdReferral(6);
+    const operator = (role: string, organisation: string) => ({ id: role, role, organisation });
+    const [serd, promoter] = [operator('addiction-service', 'health-authority'), operator('job-placement', 'health-authority')];
+    const { caseRef } = await stack.cases.start({ kind: 'job-placement', data: referral, actor: serd });
+    for (const by of [promoter, actors.socialWorker, serd]) await stack.cases.send(caseRef, 'signoff.submit', { round: 'evaluation', decision: 'approve' }, by);
+    await stack.cases.send(caseRef, 'host.proposed', { hostName: 'Cooperativa ospitante', hostOrganisation: 'host', plannedMonths: 6 }, promoter);
+
+    const { page, problems } = await open();
+    await logIn(page, 'host-company');
+    await page.waitForURL(`${baseURL}/`);
+    await page.goto(`/cases/${caseRef}`);
+    await page.getByText('Disponibilità dell’ospitante negata').first().click();
+    await page.getByRole('button', { name: 'Registra: Disponibilità dell’ospitante negata' }).click();
+    const notice = page.getByRole('status').filter({ hasText: 'Risposta registrata' });
+    await notice.waitFor();
+    expect(await notice.textContent()).toBe('Risposta registrata: il caso non è più visibile alla tua organizzazione.');
+    expect(await page.locator('#case-body').count()).toBe(0);
+    await screenshot(page, '10-host-declined');
+
+    await page.reload();
+    const error = page.locator('#page-error');
+    await error.waitFor({ state: 'visible' });
+    expect(await error.textContent()).toBe(`Caso ${caseRef} non trovato.`);
+    expect(problems).toEqual([]);
   });
 
   it('lets a nurse sign in place of the absent physician, and records her as the substitute', async () => {
