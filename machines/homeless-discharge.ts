@@ -165,9 +165,12 @@ const events = {
   'competence.transferred': {
     schema: z.object({
       municipality: text(100, 'Indicare il Comune competente').meta({ title: 'Comune competente', sensitive: 'personal' }),
+      /** The competent Comune, when it works in Raccordo: it finds the referral among its cases. */
+      competentMunicipality: z.string().trim().max(100).optional().meta({ title: 'Comune competente registrato in Raccordo (se c’è)' }),
     }),
     roles: ['social-worker'],
     label: 'Trasferimento al Comune competente',
+    handsOver: { field: 'competentMunicipality', organisationType: 'municipality' },
   },
   'assessment.reopened': {
     schema: noPayload,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type ApiStack } from './support/api.js';
 import { eventually, mailbox, recipients } from './support/harness.js';
-import { serdReferral } from './support/samples.js';
+import { homelessReferral, serdReferral } from './support/samples.js';
 
 /**
  * Two territories under their own protocols: Nordvalle with ASST Nord, Sudvalle with ASST Sud; one UEPE serves both,
@@ -95,6 +95,18 @@ describe('co-ownership of each case by its organisations', () => {
     expect((await call('uepe-op', 'GET', `/api/cases/${free}`)).statusCode).toBe(404);
     await listed('uepe-op', '/api/cases?kind=job-placement', underMeasure);
     expect(await refs('uepe-op', '/api/cases?kind=job-placement')).not.toContain(free);
+  });
+
+  it('lets a Comune that is not competent transfer a discharge to the one that is, which then finds it', async () => {
+    const caseRef = await open('as-ospedale-nord', 'homeless-discharge', homelessReferral());
+    expect((await call('as-sud', 'GET', `/api/cases/${caseRef}`)).statusCode).toBe(404);
+    const transfer = { municipality: 'Comune di Sudvalle', competentMunicipality: 'comune-sud' };
+    expect((await send('as-nord', caseRef, 'competence.transferred', transfer)).statusCode).toBe(200);
+    const forSud = await call('as-sud', 'GET', `/api/cases/${caseRef}`);
+    expect([forSud.statusCode, forSud.json().stateLabel]).toEqual([200, 'Trasferito al Comune competente']);
+    await listed('as-sud', '/api/cases?kind=homeless-discharge', caseRef);
+    // Its ASST was not handed the case.
+    expect((await call('med-sud', 'GET', `/api/cases/${caseRef}`)).statusCode).toBe(404);
   });
 
   it('hands a placement over to the host company the promoter names from the register, and to no other', async () => {
