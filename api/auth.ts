@@ -6,6 +6,8 @@ import type { Config } from '../worker/config.js';
 
 export interface SessionUser extends Actor {
   name: string;
+  /** Every role the directory gives the operator; `role` is the one they act in now, the first until they switch. */
+  roles: string[];
 }
 
 export const DEMO_HOSPITAL_API_KEY = 'raccordo-demo-hospital-key';
@@ -15,6 +17,7 @@ const userOf = (operator: Operator): SessionUser => ({
   id: operator.id,
   name: operator.name,
   role: operator.roles[0]!,
+  roles: operator.roles,
   organisation: operator.organisation,
 });
 
@@ -75,6 +78,14 @@ export async function createAuth(config: Config, directory: Directory) {
         return undefined;
       }
       session.expiresAt = Date.now() + idleMs;
+      return session.user;
+    },
+
+    /** The session's user acting in another of their roles from now on; undefined for a role the directory does not give them. */
+    switchRole(token: string | undefined, role: string): SessionUser | undefined {
+      const session = token ? sessions.get(token) : undefined;
+      if (!session || !session.user.roles.includes(role)) return undefined;
+      session.user = { ...session.user, role };
       return session.user;
     },
 

@@ -5,7 +5,7 @@ import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from 'fasti
 import { z } from 'zod';
 import type { Actor } from '../machines/case.js';
 import { mermaidDiagram } from '../machines/diagram.js';
-import type { Directory } from '../activities/directory.js';
+import { knownRoles, type Directory } from '../activities/directory.js';
 import type { EventDefinition, PathwayDefinition } from '../machines/pathway.js';
 import { currentPathway, findPathway, pathways } from '../machines/registry.js';
 import type { CaseView } from '../workflows/messages.js';
@@ -36,6 +36,21 @@ declare module 'fastify' {
     breakGlassReason?: string;
   }
 }
+
+const sessionUserSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.string(),
+  roles: z.array(z.string()),
+  /** The Italian names of the person's roles, for the role switch: the pathways of the active role may name none of the others. */
+  roleLabels: z.record(z.string(), z.string()),
+  organisation: z.string(),
+});
+const roleNames = knownRoles();
+const sessionView = (user: SessionUser) => ({
+  ...user,
+  roleLabels: Object.fromEntries(user.roles.map((role) => [role, roleNames.get(role) ?? role])),
+});
 
 export const errorSchema = z.object({
   code: z.string(),
@@ -175,7 +190,7 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, dire
         tags: ['sessione'],
         body: z.object({ username: z.string().min(1).max(200), password: z.string().min(1).max(500) }),
         response: {
-          200: z.object({ user: z.object({ id: z.string(), name: z.string(), role: z.string(), organisation: z.string() }) }),
+          200: z.object({ user: sessionUserSchema }),
           401: errorSchema,
           403: errorSchema,
         },
@@ -188,7 +203,7 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, dire
       const user = await auth.login(request.body.username, request.body.password);
       if (!user) return fail(reply, 401, 'InvalidCredentials', 'Credenziali non valide');
       setSessionCookie(reply, auth.openSession(user), publicOrigin);
-      return { user };
+      return { user: sessionView(user) };
     },
   );
 
@@ -199,7 +214,32 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, dire
     async () => loginMethods,
   );
 
-  api.get('/api/session', { schema: { tags: ['sessione'] } }, async (request) => ({ user: currentUser(request) }));
+  api.get('/api/session', { schema: { tags: ['sessione'], response: { 200: z.object({ user: sessionUserSchema }) } } }, async (request) => ({
+    user: sessionView(currentUser(request)),
+  }));
+
+  /** Someone who holds several roles acts in one at a time: the lists, tasks and rights of that one. */
+  api.put(
+    '/api/session/role',
+    {
+      schema: {
+        tags: ['sessione'],
+        body: z.object({ role: z.string().min(1).max(100) }),
+        response: { 200: z.object({ user: sessionUserSchema }), 400: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const user = auth.switchRole(request.cookies[SESSION_COOKIE], request.body.role);
+      if (!user) {
+        return reply.code(400).send({
+          code: 'RoleNotAssigned',
+          message: 'Ruolo non assegnato a questo utente',
+          issues: [{ path: 'role', message: `Ruoli disponibili: ${currentUser(request).roles.join(', ')}` }],
+        });
+      }
+      return { user: sessionView(user) };
+    },
+  );
 
   api.delete('/api/session', { schema: { tags: ['sessione'] } }, async (request, reply) => {
     auth.closeSession(request.cookies[SESSION_COOKIE]);

@@ -91,7 +91,14 @@ describe('single sign-on with the identity provider', () => {
 
     const session = await browser.fetch(`${raccordo}/api/session`);
     expect(session.status).toBe(200);
-    expect(((await session.json()) as { user: unknown }).user).toEqual({ id: 'physician', name: 'Medico (demo)', role: 'physician', organisation: 'health-authority' });
+    expect(((await session.json()) as { user: unknown }).user).toEqual({
+      id: 'physician',
+      name: 'Medico (demo)',
+      role: 'physician',
+      roles: ['physician'],
+      roleLabels: { physician: expect.any(String) },
+      organisation: 'health-authority',
+    });
 
     // A case waiting for the physician's sign-off shows among this session's tasks, under the physician's role.
     const opened = await api.app.inject({

@@ -175,7 +175,7 @@ export function learnRoles(pathways) {
 
 /**
  * The logged-in person, or off to the login page. Fills the header (name, role, "Esci").
- * @returns {Promise<{ id: string, name: string, role: string, organisation: string }>}
+ * @returns {Promise<{ id: string, name: string, role: string, roles: string[], roleLabels: Record<string, string>, organisation: string }>}
  */
 export async function requireUser() {
   let session;
@@ -197,11 +197,36 @@ export async function requireUser() {
   const box = document.getElementById('user-box');
   if (box) {
     byId('user-name').textContent = user.name;
-    byId('user-role').textContent = roleLabel(user.role);
+    if (user.roles.length > 1) showRoleSwitch(user);
+    else byId('user-role').textContent = roleLabel(user.role);
     box.hidden = false;
     byId('logout').addEventListener('click', logout);
   }
   return user;
+}
+
+/**
+ * Someone with several roles picks the one they act in; the page reloads, since lists, tasks and forms all follow it.
+ * @param {{ role: string, roles: string[], roleLabels: Record<string, string> }} user
+ */
+function showRoleSwitch(user) {
+  const select = h(
+    'select',
+    { id: 'role-switch', class: 'role-switch' },
+    ...user.roles.map((role) => h('option', { value: role, text: user.roleLabels[role] ?? role, selected: role === user.role })),
+  );
+  select.addEventListener('change', async () => {
+    select.disabled = true;
+    try {
+      await api('PUT', '/api/session/role', { role: select.value });
+      location.reload();
+    } catch (error) {
+      select.value = user.role;
+      select.disabled = false;
+      showError(error instanceof Error ? error.message : String(error));
+    }
+  });
+  replaceChildren(byId('user-role'), h('label', { for: 'role-switch', class: 'visually-hidden', text: 'Ruolo con cui operi' }), select);
 }
 
 async function logout() {
