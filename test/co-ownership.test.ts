@@ -45,9 +45,10 @@ describe('co-ownership of each case by its organisations', () => {
   it('shows a case, its task and its e-mails to the opener’s partners only: to another territory it does not exist', async () => {
     const caseRef = await open('as-nord', 'hello', { summary: 'Caso del territorio nord' });
 
-    // The evaluation's task reaches Nordvalle's social worker and ASST Nord's physician; Sudvalle's two, nothing.
-    const mails = await mailbox.expectCount(caseRef, 2);
-    expect(recipients(mails)).toEqual(['as@comune-nord.raccordo.test', 'medico@asst-nord.raccordo.test']);
+    // The evaluation's task reaches Nordvalle's social workers (its head is one too) and ASST Nord's physician;
+    // Sudvalle's, nothing.
+    const mails = await mailbox.expectCount(caseRef, 3);
+    expect(recipients(mails)).toEqual(['as@comune-nord.raccordo.test', 'medico@asst-nord.raccordo.test', 'responsabile@comune-nord.raccordo.test']);
     await listed('med-nord', '/api/tasks', caseRef);
     expect(await refs('med-sud', '/api/tasks')).not.toContain(caseRef);
     expect(await refs('as-sud', '/api/cases')).not.toContain(caseRef);
