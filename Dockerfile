@@ -30,8 +30,9 @@ COPY worker ./worker
 COPY api ./api
 COPY scripts ./scripts
 COPY config ./config
-# The audit register is the one thing the app writes: its own directory, on a volume in docker-compose.yml.
+# The app writes the audit register and the open sessions only: their own directories, on volumes in docker-compose.yml.
 RUN mkdir -p /app/data/audit && chown node:node /app/data/audit
+RUN mkdir -p /app/data/sessions && chown node:node /app/data/sessions
 
 # The official image's unprivileged user (uid 1000).
 USER node

@@ -3,6 +3,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Directory, Operator } from '../activities/directory.js';
 import type { Actor } from '../machines/case.js';
 import type { Config } from '../worker/config.js';
+import { SessionStore } from './sessions.js';
 
 export interface SessionUser extends Actor {
   name: string;
@@ -13,10 +14,10 @@ export interface SessionUser extends Actor {
 export const DEMO_HOSPITAL_API_KEY = 'raccordo-demo-hospital-key';
 export const DEMO_HOSPITAL = 'demo-hospital';
 
-const userOf = (operator: Operator): SessionUser => ({
+const userOf = (operator: Operator, role = operator.roles[0]!): SessionUser => ({
   id: operator.id,
   name: operator.name,
-  role: operator.roles[0]!,
+  role,
   roles: operator.roles,
   organisation: operator.organisation,
 });
@@ -45,7 +46,7 @@ export async function createAuth(config: Config, directory: Directory) {
   // Unknown usernames are verified against this too, so that timing does not tell which accounts exist.
   const decoyHash = demoHash ?? (await argon2.hash(randomBytes(16).toString('hex')));
   const apiKeys = parseApiKeys(config, directory);
-  const sessions = new Map<string, { user: SessionUser; expiresAt: number }>();
+  const sessions = new SessionStore(config.RACCORDO_SESSION_FILE);
   const idleMs = config.RACCORDO_SESSION_IDLE_MINUTES * 60_000;
 
   return {
@@ -64,33 +65,37 @@ export async function createAuth(config: Config, directory: Directory) {
 
     openSession(user: SessionUser): string {
       const token = randomBytes(32).toString('base64url');
-      sessions.set(token, { user, expiresAt: Date.now() + idleMs });
+      sessions.save(token, { id: user.id, role: user.role, expiresAt: Date.now() + idleMs });
       return token;
     },
 
-    /** The session's user, sliding its expiry; sessions live in this process and end with it. */
+    /**
+     * The session's user, sliding its expiry. Name, organisation and roles come from the directory as it is now: an
+     * operator who left it, or lost the role they act in, is logged out.
+     */
     session(token: string | undefined): SessionUser | undefined {
-      if (!token) return undefined;
-      const session = sessions.get(token);
-      if (!session) return undefined;
-      if (session.expiresAt < Date.now()) {
-        sessions.delete(token);
+      const session = token ? sessions.get(token) : undefined;
+      if (!token || !session) return undefined;
+      const operator = directory.byId(session.id);
+      if (session.expiresAt < Date.now() || !operator?.roles.includes(session.role)) {
+        sessions.end(token);
         return undefined;
       }
-      session.expiresAt = Date.now() + idleMs;
-      return session.user;
+      sessions.extend(token, Date.now() + idleMs);
+      return userOf(operator, session.role);
     },
 
     /** The session's user acting in another of their roles from now on; undefined for a role the directory does not give them. */
     switchRole(token: string | undefined, role: string): SessionUser | undefined {
       const session = token ? sessions.get(token) : undefined;
-      if (!session || !session.user.roles.includes(role)) return undefined;
-      session.user = { ...session.user, role };
-      return session.user;
+      const operator = session && directory.byId(session.id);
+      if (!token || !session || !operator?.roles.includes(role)) return undefined;
+      sessions.save(token, { ...session, role });
+      return userOf(operator, role);
     },
 
     closeSession(token: string | undefined): void {
-      if (token) sessions.delete(token);
+      if (token) sessions.end(token);
     },
 
     hospitalSystem(authorization: string | undefined): Actor | undefined {

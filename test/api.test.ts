@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../api/server.js';
@@ -190,5 +192,35 @@ describe('the contact point for data-subject requests', () => {
     await expect(buildServer(testConfig({ RACCORDO_DEMO_MODE: 'false', RACCORDO_DIRECTORY_FILE: directory }))).rejects.toThrow(
       /RACCORDO_PRIVACY_CONTACT is required when demo mode is off/,
     );
+  });
+});
+
+describe('sessions', () => {
+  it('outlive a restart of the API, but not a logout, and the file holds no token', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'raccordo-sessions-')), 'sessions.jsonl');
+    const config = testConfig({ RACCORDO_SESSION_FILE: file });
+    const serve = async () => (await buildServer(config)).app;
+    const cookieOf = (response: { cookies: { name: string; value: string }[] }) =>
+      `raccordo_session=${response.cookies.find((cookie) => cookie.name === 'raccordo_session')!.value}`;
+    const login = (app: Awaited<ReturnType<typeof serve>>, username: string) =>
+      app.inject({ method: 'POST', url: '/api/session', payload: { username, password: 'raccordo-demo' } });
+
+    const before = await serve();
+    const [staying, leaving] = [cookieOf(await login(before, 'nurse')), cookieOf(await login(before, 'physician'))];
+    expect((await before.inject({ method: 'DELETE', url: '/api/session', headers: { cookie: leaving } })).statusCode).toBe(204);
+    await before.close();
+
+    const after = await serve();
+    try {
+      const session = await after.inject({ method: 'GET', url: '/api/session', headers: { cookie: staying } });
+      expect([session.statusCode, session.json().user.id]).toEqual([200, 'nurse']);
+      expect((await after.inject({ method: 'GET', url: '/api/session', headers: { cookie: leaving } })).statusCode).toBe(401);
+    } finally {
+      await after.close();
+    }
+    const stored = readFileSync(file, 'utf8');
+    expect(stored).toContain('"id":"nurse"');
+    expect(stored).not.toContain(staying.split('=')[1]);
+    expect(stored).not.toContain('physician');
   });
 });

@@ -158,6 +158,7 @@ describe('docker-compose.yml', () => {
   it.each([
     ['postgresql', '/var/lib/postgresql/data'],
     ['api', '/app/data/audit'],
+    ['api', '/app/data/sessions'],
   ])('keeps the data of %s (%s) on a named volume that survives `docker compose down`', (name, target) => {
     const mounts = (service(name).volumes ?? []).map((volume) =>
       typeof volume === 'string'

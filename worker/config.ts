@@ -40,6 +40,11 @@ export const configSchema = z.object({
   RACCORDO_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   /** How long a session lasts without use. */
   RACCORDO_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(480),
+  /** Where the API keeps its open sessions (by token digest), so that a restart logs nobody out; empty: in memory only. */
+  RACCORDO_SESSION_FILE: z
+    .string()
+    .default('data/sessions/sessions.jsonl')
+    .transform((file) => file || undefined),
   /** Username and password against the directory (argon2); `false` leaves single sign-on as the only way in. */
   RACCORDO_PASSWORD_LOGIN: z.stringbool().default(true),
   /**

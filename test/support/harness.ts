@@ -36,6 +36,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     LOG_FILE: runLogFile('api'),
     // One register per test process, among the run's logs: never the repository's data/.
     RACCORDO_AUDIT_FILE: join(inject('logDir'), `audit-${process.pid}.jsonl`),
+    RACCORDO_SESSION_FILE: join(inject('logDir'), `sessions-${process.pid}.jsonl`),
     ...overrides,
   });
 }

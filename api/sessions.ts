@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+
+/** Who a session is and in which role, until when: the operator's name and organisation are the directory's to say. */
+export interface StoredSession {
+  id: string;
+  role: string;
+  expiresAt: number;
+}
+
+const lineSchema = z.union([
+  z.object({ token: z.string(), id: z.string(), role: z.string(), expiresAt: z.number() }),
+  z.object({ token: z.string(), ended: z.literal(true) }),
+]);
+
+/** A sliding expiry is written down at most this often: not on every request. */
+const EXPIRY_WRITE_INTERVAL_MS = 60_000;
+
+const digest = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * The open sessions, kept in a JSON Lines file so that a restart of the API logs nobody out. A line names a session by
+ * the SHA-256 of its token, never the token itself: reading the file lets nobody in. Each change is a line appended;
+ * opening the file keeps only the live sessions and rewrites it with them. Without a file, sessions end with the process.
+ */
+export class SessionStore {
+  private readonly sessions = new Map<string, StoredSession & { writtenExpiresAt: number }>();
+
+  constructor(private readonly file: string | undefined) {
+    if (!file || !existsSync(file)) return;
+    for (const text of readFileSync(file, 'utf8').split('\n')) {
+      // A line cut short by a crash, or otherwise unreadable, stands for no session.
+      const parsed = text ? lineSchema.safeParse(safeJson(text)) : undefined;
+      if (!parsed?.success) continue;
+      if ('ended' in parsed.data) this.sessions.delete(parsed.data.token);
+      else this.sessions.set(parsed.data.token, { ...parsed.data, writtenExpiresAt: parsed.data.expiresAt });
+    }
+    const now = Date.now();
+    for (const [token, session] of this.sessions) if (session.expiresAt < now) this.sessions.delete(token);
+    const live = [...this.sessions].map(([token, { id, role, expiresAt }]) => `${JSON.stringify({ token, id, role, expiresAt })}\n`);
+    writeFileSync(`${file}.new`, live.join(''), { mode: 0o600 });
+    renameSync(`${file}.new`, file);
+  }
+
+  get(token: string): StoredSession | undefined {
+    return this.sessions.get(digest(token));
+  }
+
+  /** A new session, or one now acting in another role. */
+  save(token: string, { id, role, expiresAt }: StoredSession): void {
+    const key = digest(token);
+    this.sessions.set(key, { id, role, expiresAt, writtenExpiresAt: expiresAt });
+    this.append({ token: key, id, role, expiresAt });
+  }
+
+  /** Slides the session's expiry. */
+  extend(token: string, expiresAt: number): void {
+    const key = digest(token);
+    const session = this.sessions.get(key);
+    if (!session) return;
+    session.expiresAt = expiresAt;
+    if (expiresAt - session.writtenExpiresAt < EXPIRY_WRITE_INTERVAL_MS) return;
+    session.writtenExpiresAt = expiresAt;
+    this.append({ token: key, id: session.id, role: session.role, expiresAt });
+  }
+
+  end(token: string): void {
+    const key = digest(token);
+    if (this.sessions.delete(key)) this.append({ token: key, ended: true });
+  }
+
+  private append(line: z.infer<typeof lineSchema>): void {
+    if (!this.file) return;
+    mkdirSync(dirname(this.file), { recursive: true });
+    appendFileSync(this.file, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
