@@ -27,6 +27,8 @@ const digest = (token: string) => createHash('sha256').update(token).digest('hex
  */
 export class SessionStore {
   private readonly sessions = new Map<string, StoredSession & { writtenExpiresAt: number }>();
+  /** Lines written since the file last held only live sessions. */
+  private appended = 0;
 
   constructor(private readonly file: string | undefined) {
     if (!file || !existsSync(file)) return;
@@ -37,15 +39,12 @@ export class SessionStore {
       if ('ended' in parsed.data) this.sessions.delete(parsed.data.token);
       else this.sessions.set(parsed.data.token, { ...parsed.data, writtenExpiresAt: parsed.data.expiresAt });
     }
-    const now = Date.now();
-    for (const [token, session] of this.sessions) if (session.expiresAt < now) this.sessions.delete(token);
-    const live = [...this.sessions].map(([token, { id, role, expiresAt }]) => `${JSON.stringify({ token, id, role, expiresAt })}\n`);
-    writeFileSync(`${file}.new`, live.join(''), { mode: 0o600 });
-    renameSync(`${file}.new`, file);
+    this.compact();
   }
 
   get(token: string): StoredSession | undefined {
-    return this.sessions.get(digest(token));
+    const session = this.sessions.get(digest(token));
+    return session && { id: session.id, role: session.role, expiresAt: session.expiresAt };
   }
 
   /** A new session, or one now acting in another role. */
@@ -75,6 +74,19 @@ export class SessionStore {
     if (!this.file) return;
     mkdirSync(dirname(this.file), { recursive: true });
     appendFileSync(this.file, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+    // Every active session adds a line a minute: the file is rewritten before it is mostly history.
+    if (++this.appended > 1000 + 4 * this.sessions.size) this.compact();
+  }
+
+  /** Rewrites the file with the live sessions only, atomically. */
+  private compact(): void {
+    const now = Date.now();
+    for (const [token, session] of this.sessions) if (session.expiresAt < now) this.sessions.delete(token);
+    const live = [...this.sessions].map(([token, { id, role, expiresAt }]) => `${JSON.stringify({ token, id, role, expiresAt })}\n`);
+    mkdirSync(dirname(this.file!), { recursive: true });
+    writeFileSync(`${this.file}.new`, live.join(''), { mode: 0o600 });
+    renameSync(`${this.file}.new`, this.file!);
+    this.appended = 0;
   }
 }
 
