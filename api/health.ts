@@ -5,6 +5,8 @@ export interface HealthReport {
   status: 'ok' | 'degraded';
   temporal: 'up' | 'down';
   smtp: 'up' | 'down';
+  /** The OpenID provider's discovery document, when single sign-on is configured. */
+  oidc?: 'up' | 'down';
 }
 
 async function within<T>(ms: number, work: Promise<T>): Promise<T> {
@@ -39,7 +41,12 @@ export interface HealthCheck {
   settled(): Promise<void>;
 }
 
-export function createHealthCheck(connection: Connection, mailer: Transporter): HealthCheck {
+export function createHealthCheck(connection: Connection, mailer: Transporter, identityProvider?: URL): HealthCheck {
+  const discovery = identityProvider && `${identityProvider.href.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  const askProvider = async () => {
+    const response = await fetch(discovery!, { signal: AbortSignal.timeout(PROBE_MS) });
+    if (!response.ok) throw new Error(`discovery answered ${response.status}`);
+  };
   const underWay = new Set<Promise<void>>();
   // The deadline ends the client's retries too: past it, an attempt fails at once and is not retried.
   const askTemporal = () => {
@@ -54,8 +61,13 @@ export function createHealthCheck(connection: Connection, mailer: Transporter): 
   };
   return {
     async report() {
-      const [temporal, smtp] = await Promise.all([probe(askTemporal), probe(() => mailer.verify())]);
-      return { status: temporal === 'up' && smtp === 'up' ? 'ok' : 'degraded', temporal, smtp };
+      const [temporal, smtp, oidc] = await Promise.all([
+        probe(askTemporal),
+        probe(() => mailer.verify()),
+        discovery ? probe(askProvider) : undefined,
+      ]);
+      const status = temporal === 'up' && smtp === 'up' && oidc !== 'down' ? 'ok' : 'degraded';
+      return { status, temporal, smtp, ...(oidc ? { oidc } : {}) };
     },
     async settled() {
       await Promise.all(underWay);

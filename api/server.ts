@@ -91,7 +91,8 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
-  const health = createHealthCheck(connection, mailer);
+  const oidc = oidcSettings(config);
+  const health = createHealthCheck(connection, mailer, oidc?.issuer);
   app.get('/health', { schema: { hide: true } }, async (_request, reply) => {
     const report = await health.report();
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
@@ -101,7 +102,6 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   registerAuditTrail(app, audit);
   const auditRoles = config.RACCORDO_AUDIT_ROLES.split(',').map((role) => role.trim()).filter(Boolean);
   const publicOrigin = new URL(config.PUBLIC_URL).origin;
-  const oidc = oidcSettings(config);
   const loginMethods = { password: config.RACCORDO_PASSWORD_LOGIN, oidc: !!oidc };
   await registerRoutes(app, { client, cases, directory, auth, publicOrigin, audit, auditRoles, loginMethods });
   await registerOidcRoutes(app, { login: oidc && createOidcLogin(oidc), auth, publicOrigin });

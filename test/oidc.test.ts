@@ -246,6 +246,13 @@ describe('other configurations', () => {
     expect(response.json()).toEqual({ code: 'IdentityProviderUnavailable', message: 'Il fornitore di identità non risponde: riprovare tra qualche minuto' });
     const password = await server.inject({ method: 'POST', url: '/api/session', payload: { username: 'nurse', password: 'raccordo-demo' } });
     expect(password.statusCode).toBe(200);
+    const health = await server.inject({ method: 'GET', url: '/health' });
+    expect([health.statusCode, health.json()]).toEqual([503, { status: 'degraded', temporal: 'up', smtp: 'up', oidc: 'down' }]);
+  });
+
+  it('names the provider in the health report when it answers', async () => {
+    const health = await (await serve(oidcFor(idp.issuer))).inject({ method: 'GET', url: '/health' });
+    expect([health.statusCode, health.json()]).toEqual([200, { status: 'ok', temporal: 'up', smtp: 'up', oidc: 'up' }]);
   });
 
   it('with password login turned off: only the provider lets anyone in', async () => {
