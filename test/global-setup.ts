@@ -37,13 +37,23 @@ export default async function setup(project: TestProject) {
   mkdirSync(logDir);
   const temporalCli = ensureTemporalCli();
   const timeSkippingServer = ensureTimeSkippingServer();
-  const [temporal, mail, bundle] = await Promise.all([
-    freePort().then((port) => startTemporalServer({ cli: temporalCli, port, logFile: join(logDir, 'temporal-server.log') })),
-    Promise.all([freePort(), freePort()]).then(([smtpPort, webPort]) =>
-      startMailSink({ smtpPort, webPort, mailDirectory: join(scratch, 'mail'), logFile: join(logDir, 'maildev.log') }),
-    ),
-    bundleWorkflowCode({ ...workflowBundleOptions, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } }),
-  ]);
+  const temporalStarting = freePort().then((port) => startTemporalServer({ cli: temporalCli, port, logFile: join(logDir, 'temporal-server.log') }));
+  const mailStarting = Promise.all([freePort(), freePort()]).then(([smtpPort, webPort]) =>
+    startMailSink({ smtpPort, webPort, mailDirectory: join(scratch, 'mail'), logFile: join(logDir, 'maildev.log') }),
+  );
+  let started;
+  try {
+    started = await Promise.all([
+      temporalStarting,
+      mailStarting,
+      bundleWorkflowCode({ ...workflowBundleOptions, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } }),
+    ]);
+  } catch (error) {
+    // Stop what did start: a server left behind would outlive the failed run, holding its ports.
+    await Promise.allSettled([temporalStarting, mailStarting].map(async (server) => (await server).stop()));
+    throw error;
+  }
+  const [temporal, mail, bundle] = started;
   const workflowBundlePath = join(scratch, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, bundle.code);
 
