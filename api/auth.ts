@@ -63,9 +63,9 @@ export async function createAuth(config: Config, directory: Directory) {
       return operator && userOf(operator);
     },
 
-    openSession(user: SessionUser): string {
+    openSession(user: SessionUser, { viaProvider = false } = {}): string {
       const token = randomBytes(32).toString('base64url');
-      sessions.save(token, { id: user.id, role: user.role, expiresAt: Date.now() + idleMs });
+      sessions.save(token, { id: user.id, role: user.role, expiresAt: Date.now() + idleMs, ...(viaProvider ? { viaProvider } : {}) });
       return token;
     },
 
@@ -94,8 +94,11 @@ export async function createAuth(config: Config, directory: Directory) {
       return userOf(operator, role);
     },
 
-    closeSession(token: string | undefined): void {
+    /** Ends the session; says whether single sign-on opened it, so that the provider's session ends too. */
+    closeSession(token: string | undefined): { viaProvider: boolean } {
+      const session = token ? sessions.get(token) : undefined;
       if (token) sessions.end(token);
+      return { viaProvider: !!session?.viaProvider };
     },
 
     hospitalSystem(authorization: string | undefined): Actor | undefined {

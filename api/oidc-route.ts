@@ -106,7 +106,7 @@ export async function registerOidcRoutes(app: FastifyInstance, { login, auth, pu
             `no operator "${username}" in the directory`,
           );
         }
-        setSessionCookie(reply, auth.openSession(user), publicOrigin);
+        setSessionCookie(reply, auth.openSession(user, { viaProvider: true }), publicOrigin);
         // Browsers withhold the SameSite=Strict session cookie on this navigation, which began on the provider's site:
         // the login page asks for the session with a same-site request, then goes on to the page asked for.
         return reply.redirect(pending.next ? `/login?next=${encodeURIComponent(pending.next)}` : '/login', 303);

@@ -16,6 +16,8 @@ export interface OidcSettings {
   clientSecret: string;
   /** Where the provider sends the browser back: registered at the provider as the client's redirect URI. */
   redirectUri: string;
+  /** Where the provider sends the browser after logging out there: registered at the provider too. */
+  postLogoutRedirectUri: string;
   usernameClaim: string;
   scope: string;
 }
@@ -29,6 +31,7 @@ export function oidcSettings(config: Config): OidcSettings | undefined {
     clientId,
     clientSecret,
     redirectUri: `${config.PUBLIC_URL.replace(/\/+$/, '')}${OIDC_CALLBACK_PATH}`,
+    postLogoutRedirectUri: `${config.PUBLIC_URL.replace(/\/+$/, '')}/login`,
     usernameClaim: config.RACCORDO_OIDC_USERNAME_CLAIM,
     scope: config.RACCORDO_OIDC_SCOPE,
   };
@@ -161,6 +164,21 @@ export function createOidcLogin(settings: OidcSettings) {
         );
       }
       return username;
+    },
+
+    /**
+     * Where to send the browser so that the provider ends its own session too (RP-initiated logout): without it, the
+     * next person at a shared ward computer would be let in as this one. Undefined when the provider has no end-session
+     * endpoint or cannot be reached: Raccordo's own session is over either way.
+     */
+    async logoutUrl(): Promise<URL | undefined> {
+      try {
+        const config = await configuration();
+        if (!config.serverMetadata().end_session_endpoint) return undefined;
+        return oidc.buildEndSessionUrl(config, { post_logout_redirect_uri: settings.postLogoutRedirectUri });
+      } catch {
+        return undefined;
+      }
     },
   };
 }

@@ -88,6 +88,8 @@ export interface RouteDeps {
   /** Roles that may read a case's register of accesses. */
   auditRoles: readonly string[];
   loginMethods: LoginMethods;
+  /** The provider's end-session address for a single sign-on session, when single sign-on is configured. */
+  singleLogout?: () => Promise<URL | undefined>;
 }
 
 export const loginMethodsSchema = z.object({
@@ -130,7 +132,10 @@ function deepestLabelled(pathway: PathwayDefinition | undefined, paths: readonly
   return { state, stateLabel: pathway?.stateLabels[state] ?? state };
 }
 
-export async function registerRoutes(app: FastifyInstance, { client, cases, directory, auth, publicOrigin, audit, auditRoles, loginMethods }: RouteDeps) {
+export async function registerRoutes(
+  app: FastifyInstance,
+  { client, cases, directory, auth, publicOrigin, audit, auditRoles, loginMethods, singleLogout }: RouteDeps,
+) {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   app.setErrorHandler((error: Error, request, reply) => {
@@ -241,10 +246,17 @@ export async function registerRoutes(app: FastifyInstance, { client, cases, dire
     },
   );
 
-  api.delete('/api/session', { schema: { tags: ['sessione'] } }, async (request, reply) => {
-    auth.closeSession(request.cookies[SESSION_COOKIE]);
-    return reply.clearCookie(SESSION_COOKIE, { path: '/' }).code(204).send();
-  });
+  api.delete(
+    '/api/session',
+    { schema: { tags: ['sessione'], response: { 200: z.object({ logoutUrl: z.string() }), 204: z.null() } } },
+    async (request, reply) => {
+      const { viaProvider } = auth.closeSession(request.cookies[SESSION_COOKIE]);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      // A session from single sign-on ends at the provider too: the page sends the browser there.
+      const logoutUrl = viaProvider ? await singleLogout?.() : undefined;
+      return logoutUrl ? { logoutUrl: logoutUrl.href } : reply.code(204).send(null);
+    },
+  );
 
   api.get('/api/pathways', { schema: { tags: ['percorsi'] } }, async (request) =>
     pathwaysOf(currentUser(request).role)

@@ -103,8 +103,9 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   const auditRoles = config.RACCORDO_AUDIT_ROLES.split(',').map((role) => role.trim()).filter(Boolean);
   const publicOrigin = new URL(config.PUBLIC_URL).origin;
   const loginMethods = { password: config.RACCORDO_PASSWORD_LOGIN, oidc: !!oidc };
-  await registerRoutes(app, { client, cases, directory, auth, publicOrigin, audit, auditRoles, loginMethods });
-  await registerOidcRoutes(app, { login: oidc && createOidcLogin(oidc), auth, publicOrigin });
+  const oidcLogin = oidc && createOidcLogin(oidc);
+  await registerRoutes(app, { client, cases, directory, auth, publicOrigin, audit, auditRoles, loginMethods, singleLogout: oidcLogin?.logoutUrl });
+  await registerOidcRoutes(app, { login: oidcLogin, auth, publicOrigin });
   await registerHospitalRoute(app, { cases, auth });
   registerCodecEndpoint(app, {
     codec: new PayloadEncryptionCodec(keyring),

@@ -8,10 +8,12 @@ export interface StoredSession {
   id: string;
   role: string;
   expiresAt: number;
+  /** Opened by single sign-on: logging out ends the provider's session too. */
+  viaProvider?: boolean;
 }
 
 const lineSchema = z.union([
-  z.object({ token: z.string(), id: z.string(), role: z.string(), expiresAt: z.number() }),
+  z.object({ token: z.string(), id: z.string(), role: z.string(), expiresAt: z.number(), viaProvider: z.boolean().optional() }),
   z.object({ token: z.string(), ended: z.literal(true) }),
 ]);
 
@@ -44,14 +46,14 @@ export class SessionStore {
 
   get(token: string): StoredSession | undefined {
     const session = this.sessions.get(digest(token));
-    return session && { id: session.id, role: session.role, expiresAt: session.expiresAt };
+    return session && { id: session.id, role: session.role, expiresAt: session.expiresAt, ...(session.viaProvider ? { viaProvider: true } : {}) };
   }
 
   /** A new session, or one now acting in another role. */
-  save(token: string, { id, role, expiresAt }: StoredSession): void {
+  save(token: string, session: StoredSession): void {
     const key = digest(token);
-    this.sessions.set(key, { id, role, expiresAt, writtenExpiresAt: expiresAt });
-    this.append({ token: key, id, role, expiresAt });
+    this.sessions.set(key, { ...session, writtenExpiresAt: session.expiresAt });
+    this.append({ token: key, ...session });
   }
 
   /** Slides the session's expiry. */
@@ -62,7 +64,8 @@ export class SessionStore {
     session.expiresAt = expiresAt;
     if (expiresAt - session.writtenExpiresAt < EXPIRY_WRITE_INTERVAL_MS) return;
     session.writtenExpiresAt = expiresAt;
-    this.append({ token: key, id: session.id, role: session.role, expiresAt });
+    const { writtenExpiresAt: _written, ...stored } = session;
+    this.append({ token: key, ...stored });
   }
 
   end(token: string): void {
@@ -82,7 +85,7 @@ export class SessionStore {
   private compact(): void {
     const now = Date.now();
     for (const [token, session] of this.sessions) if (session.expiresAt < now) this.sessions.delete(token);
-    const live = [...this.sessions].map(([token, { id, role, expiresAt }]) => `${JSON.stringify({ token, id, role, expiresAt })}\n`);
+    const live = [...this.sessions].map(([token, { writtenExpiresAt: _written, ...stored }]) => `${JSON.stringify({ token, ...stored })}\n`);
     mkdirSync(dirname(this.file!), { recursive: true });
     writeFileSync(`${this.file}.new`, live.join(''), { mode: 0o600 });
     renameSync(`${this.file}.new`, this.file!);

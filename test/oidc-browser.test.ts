@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 describe('single sign-on in the browser', () => {
-  it('a physician signs in at the identity provider and lands, logged in, on the page asked for', async () => {
+  it('a physician signs in at the identity provider, lands on the page asked for, and signs out of both', async () => {
     const { page, problems } = await openPage(browser, sso.raccordo);
     await page.goto('/cases');
     await expect.poll(() => new URL(page.url()).pathname).toBe('/login');
@@ -43,6 +43,14 @@ describe('single sign-on in the browser', () => {
     await page.locator('#user-name').waitFor({ state: 'visible' });
     expect(await page.locator('#user-name').textContent()).toBe('Medico (demo)');
     await screenshot(page, 'oidc-02-signed-in');
+
+    // "Esci" ends the provider's session too: its page asks for confirmation, then sends the browser back to the login.
+    await page.getByRole('button', { name: 'Esci' }).click();
+    await page.waitForURL((url) => url.origin === sso.idp.issuer);
+    await page.getByRole('button', { name: 'Esci' }).click();
+    await page.waitForURL(`${sso.raccordo}/login`);
+    await providerLogin.click();
+    await page.locator('input[name="login"]').waitFor({ state: 'visible' });
     // The provider's development pages ask for a web font on the internet, which this machine cannot reach.
     expect(problems.filter((problem) => !problem.includes('net::ERR_NAME_NOT_RESOLVED'))).toEqual([]);
   });

@@ -10,7 +10,16 @@ import { loadConfig } from '../worker/config.js';
 import type { ApiStack } from './support/api.js';
 import { eventually, testConfig } from './support/harness.js';
 import { spawnApi } from './support/processes.js';
-import { authorizeAtProvider, clientOf, CookieJarClient, startSingleSignOn, type IdentityProvider, type SingleSignOnStack } from './support/oidc.js';
+import {
+  authorizeAtProvider,
+  clientOf,
+  CookieJarClient,
+  firstPrompt,
+  logoutAtProvider,
+  startSingleSignOn,
+  type IdentityProvider,
+  type SingleSignOnStack,
+} from './support/oidc.js';
 
 /**
  * Single sign-on against a real OpenID provider on loopback (oidc-provider), through Raccordo's real API server over
@@ -126,8 +135,31 @@ describe('single sign-on with the identity provider', () => {
     });
     expect(crossOrigin.status).toBe(403);
 
-    expect((await browser.fetch(`${raccordo}/api/session`, { method: 'DELETE' })).status).toBe(204);
+    expect((await browser.fetch(`${raccordo}/api/session`, { method: 'DELETE' })).status).toBe(200);
     expect((await browser.fetch(`${raccordo}/api/session`)).status).toBe(401);
+  });
+
+  it('logs out at the provider too, so that the next person at the computer must sign in there again', async () => {
+    const browser = new CookieJarClient();
+    await browser.fetch(await authorizeAtProvider(browser, loginStart(), { login: PHYSICIAN_AT_PROVIDER }));
+    await browser.fetch(`${raccordo}/api/session`, { method: 'DELETE' });
+    // While the provider's session lasts, logging in again asks nothing: anyone at this browser would be let in.
+    expect(await firstPrompt(browser, loginStart())).toBe('none');
+
+    await browser.fetch(await authorizeAtProvider(browser, loginStart(), { login: PHYSICIAN_AT_PROVIDER }));
+    const logout = await browser.fetch(`${raccordo}/api/session`, { method: 'DELETE' });
+    expect(logout.status).toBe(200);
+    const logoutUrl = new URL(((await logout.json()) as { logoutUrl: string }).logoutUrl);
+    expect(logoutUrl.origin).toBe(idp.issuer);
+    expect(Object.fromEntries(logoutUrl.searchParams)).toEqual({ post_logout_redirect_uri: `${raccordo}/login`, client_id: idp.clientId });
+    expect((await browser.fetch(`${raccordo}/api/session`)).status).toBe(401);
+
+    expect((await logoutAtProvider(browser, logoutUrl)).href).toBe(`${raccordo}/login`);
+    expect(await firstPrompt(browser, loginStart())).toBe('login');
+
+    // A password session has nothing to end elsewhere.
+    const password = await api.app.inject({ method: 'DELETE', url: '/api/session', headers: { cookie: await api.login('nurse') } });
+    expect(password.statusCode).toBe(204);
   });
 
   it('refuses an answer whose state was altered or left out, and opens no session', async () => {

@@ -36,6 +36,8 @@ async function startIdentityProvider(options: {
         client_id: clientId,
         client_secret: clientSecret,
         redirect_uris: options.redirectUris,
+        // Where Raccordo asks to come back after a logout at the provider: each Raccordo's login page.
+        post_logout_redirect_uris: options.redirectUris.map((uri) => `${new URL(uri).origin}/login`),
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
@@ -44,6 +46,15 @@ async function startIdentityProvider(options: {
     jwks: { keys: [signingKey] },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     claims: { openid: ['sub'], profile: ['preferred_username', 'name'] },
+    features: {
+      rpInitiatedLogout: {
+        enabled: true,
+        // The provider's own page, without its default's remote stylesheet; `form` carries the logout's XSRF token.
+        async logoutSource(context, form) {
+          context.body = `<!DOCTYPE html><html><body>${form}<button type="submit" form="op.logoutForm" value="yes" name="logout">Esci</button></body></html>`;
+        },
+      },
+    },
     // Seconds; set, so that the provider does not warn of its defaults.
     ttl: { AccessToken: 300, AuthorizationCode: 60, Grant: 600, IdToken: 300, Interaction: 600, Session: 600 },
     async findAccount(_context, id) {
@@ -163,6 +174,36 @@ function formOf(html: string, base: URL): { action: URL; prompt: string } {
   const prompt = html.match(/name="prompt" value="([^"]+)"/)?.[1];
   if (!action || !prompt) throw new Error(`no interaction form on the provider's page:\n${html.slice(0, 2000)}`);
   return { action: new URL(action.replaceAll('&amp;', '&'), base), prompt };
+}
+
+/** Confirms a logout at the provider, as a person does on its page: returns where the provider then sends the browser. */
+export async function logoutAtProvider(browser: CookieJarClient, logoutUrl: URL): Promise<URL> {
+  const page = await (await browser.fetch(logoutUrl)).text();
+  const action = page.match(/<form[^>]*action="([^"]+)"/)?.[1];
+  if (!action) throw new Error(`no logout form on the provider's page:\n${page.slice(0, 2000)}`);
+  const fields = Object.fromEntries([...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map(([, name, value]) => [name!, value!]));
+  const confirmed = await browser.fetch(new URL(action.replaceAll('&amp;', '&'), logoutUrl), {
+    method: 'POST',
+    body: new URLSearchParams({ ...fields, logout: 'yes' }),
+  });
+  if (confirmed.status < 300 || confirmed.status >= 400) throw new Error(`the provider's logout form answered ${confirmed.status}`);
+  return new URL(confirmed.headers.get('location')!, logoutUrl);
+}
+
+/** What the provider asks first when the browser arrives to log in: `login`, `consent`, or nothing (`none`: straight back). */
+export async function firstPrompt(browser: CookieJarClient, loginStart: string): Promise<string> {
+  const raccordo = new URL(loginStart).origin;
+  let next = new URL((await browser.fetch(loginStart)).headers.get('location')!);
+  for (let step = 0; step < 12; step++) {
+    if (next.origin === raccordo) return 'none';
+    const response = await browser.fetch(next);
+    if (response.status >= 300 && response.status < 400) {
+      next = new URL(response.headers.get('location')!, next);
+      continue;
+    }
+    return formOf(await response.text(), next).prompt;
+  }
+  throw new Error('the provider kept redirecting');
 }
 
 /**

@@ -230,12 +230,14 @@ function showRoleSwitch(user) {
 }
 
 async function logout() {
+  let ended;
   try {
-    await api('DELETE', '/api/session');
+    ended = await api('DELETE', '/api/session');
   } catch {
     // Even if the server cannot be reached, leave: the session expires on its own.
   }
-  location.assign('/login');
+  // A single sign-on session ends at the identity provider too, which then sends the browser back to the login.
+  location.assign(ended?.logoutUrl ?? '/login');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
