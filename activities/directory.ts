@@ -5,7 +5,7 @@ import { pathways } from '../machines/registry.js';
 const organisationId = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'Identificativo di organizzazione non valido');
 
 /** Every area a protocol can cover: an organisation with it co-owns the cases of every territory. */
-export const EVERY_AREA = '*';
+const EVERY_AREA = '*';
 
 export const organisationSchema = z.object({
   id: organisationId,
@@ -48,7 +48,7 @@ export const directoryFileSchema = z
       }
     });
   });
-export type DirectoryFile = z.infer<typeof directoryFileSchema>;
+type DirectoryFile = z.infer<typeof directoryFileSchema>;
 
 export interface Directory {
   operators: readonly Operator[];
@@ -85,7 +85,7 @@ export function knownRoles(): Map<string, string> {
 }
 
 /** Demo mode's register: one organisation of each type, all partners across every area. */
-export const demoOrganisations: readonly Organisation[] = [
+const demoOrganisations: readonly Organisation[] = [
   { id: 'municipality', name: 'Comune (demo)', type: 'municipality', territory: [EVERY_AREA] },
   { id: 'health-authority', name: 'ASST (demo)', type: 'health-authority', territory: [EVERY_AREA] },
   { id: 'hospital', name: 'Ospedale (demo)', type: 'hospital', territory: [EVERY_AREA] },
