@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pathways } from '../machines/registry.js';
+import { coOwnedBy } from '../workflows/messages.js';
 
 /** What operators, hospital systems and hand-over events name: never a person, only ids, types and areas. */
 const organisationId = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'Identificativo di organizzazione non valido');
@@ -55,8 +56,8 @@ export interface Directory {
   organisations: readonly Organisation[];
   byId(id: string): Operator | undefined;
   organisation(id: string): Organisation | undefined;
-  /** The holders of a role; given organisations, only those who belong to one of them. */
-  withRole(role: string, organisations?: readonly string[]): Operator[];
+  /** The holders of a role; given a case's co-owners, only those who belong to one of them. */
+  withRole(role: string, coOwners?: readonly string[]): Operator[];
   /** The organisations of these types that share an area with this one: its partners under a protocol. */
   partnersOf(organisation: Organisation, types: readonly string[]): Organisation[];
 }
@@ -72,8 +73,7 @@ export function createDirectory({ organisations, operators }: DirectoryFile): Di
     organisations,
     byId: (id) => ids.get(id),
     organisation: (id) => registered.get(id),
-    withRole: (role, among) =>
-      operators.filter((operator) => operator.roles.includes(role) && (!among || among.includes(operator.organisation))),
+    withRole: (role, coOwners) => operators.filter((operator) => operator.roles.includes(role) && coOwnedBy(coOwners, operator.organisation)),
     partnersOf: (organisation, types) =>
       organisations.filter((other) => other.id !== organisation.id && types.includes(other.type) && sharesAnArea(organisation, other)),
   };

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Transporter } from 'nodemailer';
+import { coOwnedBy } from '../workflows/messages.js';
 import type { Directory, Operator } from './directory.js';
 
 export type NotificationTemplate = 'new-task' | 'reminder' | 'escalation' | 'update';
@@ -67,7 +68,7 @@ export function createNotificationActivities({ mailer, directory, mailFrom, publ
     const byRole = [...holders.values()].flat();
     const named = operators
       .map((id) => directory.byId(id))
-      .filter((operator): operator is Operator => !!operator && (!organisations || organisations.includes(operator.organisation)));
+      .filter((operator): operator is Operator => !!operator && coOwnedBy(organisations, operator.organisation));
     const unique = new Map([...byRole, ...named].map((operator) => [operator.id, operator]));
     return { operators: [...unique.values()], unstaffedRoles };
   }

@@ -8,7 +8,7 @@ import { mermaidDiagram } from '../machines/diagram.js';
 import { knownRoles, type Directory } from '../activities/directory.js';
 import type { EventDefinition, PathwayDefinition } from '../machines/pathway.js';
 import { currentPathway, findPathway, pathways } from '../machines/registry.js';
-import type { CaseView } from '../workflows/messages.js';
+import { coOwnedBy, type CaseView } from '../workflows/messages.js';
 import { searchAttributes } from '../workflows/search-attributes.js';
 import { BREAK_GLASS_HEADER, concealedParts, MIN_BREAK_GLASS_REASON, restrictedView } from './access.js';
 import type { AuditLog } from './audit.js';
@@ -378,7 +378,7 @@ export async function registerRoutes(
     }
     const { coOwners, ...current } = access.view ?? (await cases.view(caseRef, user.role));
     const pathway = findPathway(current.kind, current.version);
-    const coOwner = !coOwners || coOwners.includes(user.organisation);
+    const coOwner = coOwnedBy(coOwners, user.organisation);
     const roleOnPathway = !!pathway && user.role in pathway.roles;
     const breakGlass = !(coOwner && roleOnPathway) && !!reason;
     // To an organisation that does not co-own it, the case does not exist.
@@ -423,7 +423,7 @@ export async function registerRoutes(
       // roles of its pathway.
       const view = await cases.send(request.params.ref, request.body.type, request.body.payload, actorOf(user));
       // The event handed the case back (a host declining it): recorded, and from now on none of the sender's business.
-      if (view.coOwners && !view.coOwners.includes(user.organisation)) {
+      if (!coOwnedBy(view.coOwners, user.organisation)) {
         return { caseRef: request.params.ref, handedBack: true, message: 'Risposta registrata: il caso non è più visibile alla tua organizzazione.' };
       }
       return caseFor(request.params.ref, user, { view });
@@ -463,7 +463,7 @@ export async function registerRoutes(
       }
       // The register answers for the case's joint controllers alone.
       const { coOwners } = await cases.view(request.params.ref);
-      if (coOwners && !coOwners.includes(user.organisation)) return fail(reply, 404, 'CaseNotFound', `Caso ${request.params.ref} non trovato`);
+      if (!coOwnedBy(coOwners, user.organisation)) return fail(reply, 404, 'CaseNotFound', `Caso ${request.params.ref} non trovato`);
       const entries = await audit.entriesForCase(request.params.ref);
       return {
         caseRef: request.params.ref,

@@ -21,6 +21,7 @@ import type { PathwayDefinition } from '../machines/pathway.js';
 import type { SignoffRound } from '../machines/signoff.js';
 import {
   caseView,
+  coOwnedBy,
   rejection,
   sendEvent,
   type CaseStart,
@@ -301,7 +302,7 @@ class CaseEngine {
 
   /** Runs in the update validator: nothing it rejects ever reaches the history. */
   validate(request: EventRequest): void {
-    if (this.coOwners && !this.coOwners.includes(request.actor.organisation)) {
+    if (!coOwnedBy(this.coOwners, request.actor.organisation)) {
       reject(rejection.notCoOwner, `Caso ${this.start.caseRef} non trovato`);
     }
     const definition = this.pathway.events[request.type];

@@ -98,6 +98,13 @@ export interface CarriedState {
   handedOver?: string[];
 }
 
+/**
+ * Whether an organisation may reach a case (read it, act on it, hear of it): only its co-owners may, except on cases
+ * opened before co-ownership, which record none.
+ */
+export const coOwnedBy = (coOwners: readonly string[] | undefined, organisation: string): boolean =>
+  !coOwners || coOwners.includes(organisation);
+
 /** Why an event was refused, as an ApplicationFailure type: the API maps each to its HTTP status. */
 export const rejection = {
   unknownEvent: 'UnknownEvent',
