@@ -28,7 +28,8 @@ const digest = (token: string) => createHash('sha256').update(token).digest('hex
  * opening the file keeps only the live sessions and rewrites it with them. Without a file, sessions end with the process.
  */
 export class SessionStore {
-  private readonly sessions = new Map<string, StoredSession & { writtenExpiresAt: number }>();
+  /** By token digest: the session, and the expiry the file last has for it, which the sliding one runs ahead of. */
+  private readonly sessions = new Map<string, { session: StoredSession; writtenExpiresAt: number }>();
   /** Lines written since the file last held only live sessions. */
   private appended = 0;
 
@@ -38,34 +39,34 @@ export class SessionStore {
       // A line cut short by a crash, or otherwise unreadable, stands for no session.
       const parsed = text ? lineSchema.safeParse(safeJson(text)) : undefined;
       if (!parsed?.success) continue;
-      if ('ended' in parsed.data) this.sessions.delete(parsed.data.token);
-      else this.sessions.set(parsed.data.token, { ...parsed.data, writtenExpiresAt: parsed.data.expiresAt });
+      const { token, ...session } = parsed.data;
+      if ('ended' in session) this.sessions.delete(token);
+      else this.sessions.set(token, { session, writtenExpiresAt: session.expiresAt });
     }
     this.compact();
   }
 
   get(token: string): StoredSession | undefined {
-    const session = this.sessions.get(digest(token));
-    return session && { id: session.id, role: session.role, expiresAt: session.expiresAt, ...(session.viaProvider ? { viaProvider: true } : {}) };
+    const entry = this.sessions.get(digest(token));
+    return entry && { ...entry.session };
   }
 
   /** A new session, or one now acting in another role. */
   save(token: string, session: StoredSession): void {
     const key = digest(token);
-    this.sessions.set(key, { ...session, writtenExpiresAt: session.expiresAt });
+    this.sessions.set(key, { session: { ...session }, writtenExpiresAt: session.expiresAt });
     this.append({ token: key, ...session });
   }
 
   /** Slides the session's expiry. */
   extend(token: string, expiresAt: number): void {
     const key = digest(token);
-    const session = this.sessions.get(key);
-    if (!session) return;
-    session.expiresAt = expiresAt;
-    if (expiresAt - session.writtenExpiresAt < EXPIRY_WRITE_INTERVAL_MS) return;
-    session.writtenExpiresAt = expiresAt;
-    const { writtenExpiresAt: _written, ...stored } = session;
-    this.append({ token: key, ...stored });
+    const entry = this.sessions.get(key);
+    if (!entry) return;
+    entry.session.expiresAt = expiresAt;
+    if (expiresAt - entry.writtenExpiresAt < EXPIRY_WRITE_INTERVAL_MS) return;
+    entry.writtenExpiresAt = expiresAt;
+    this.append({ token: key, ...entry.session });
   }
 
   end(token: string): void {
@@ -84,8 +85,11 @@ export class SessionStore {
   /** Rewrites the file with the live sessions only, atomically. */
   private compact(): void {
     const now = Date.now();
-    for (const [token, session] of this.sessions) if (session.expiresAt < now) this.sessions.delete(token);
-    const live = [...this.sessions].map(([token, { writtenExpiresAt: _written, ...stored }]) => `${JSON.stringify({ token, ...stored })}\n`);
+    for (const [token, entry] of this.sessions) {
+      if (entry.session.expiresAt < now) this.sessions.delete(token);
+      else entry.writtenExpiresAt = entry.session.expiresAt;
+    }
+    const live = [...this.sessions].map(([token, { session }]) => `${JSON.stringify({ token, ...session })}\n`);
     mkdirSync(dirname(this.file!), { recursive: true });
     writeFileSync(`${this.file}.new`, live.join(''), { mode: 0o600 });
     renameSync(`${this.file}.new`, this.file!);
