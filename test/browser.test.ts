@@ -255,8 +255,9 @@ describe('web interface', () => {
     await logIn(page, 'host-company');
     await page.waitForURL(`${baseURL}/`);
     await page.goto(`/cases/${caseRef}`);
-    await page.getByText('Disponibilità dell’ospitante negata').first().click();
-    await page.getByRole('button', { name: 'Registra: Disponibilità dell’ospitante negata' }).click();
+    const decline = page.locator('details[data-event="host.declined"]');
+    await decline.locator('summary').click();
+    await decline.getByRole('button', { name: 'Registra: Disponibilità dell’ospitante negata' }).click();
     const notice = page.getByRole('status').filter({ hasText: 'Risposta registrata' });
     await notice.waitFor();
     expect(await notice.textContent()).toBe('Risposta registrata: il caso non è più visibile alla tua organizzazione.');
