@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Transporter } from 'nodemailer';
-import { coOwnedBy } from '../workflows/messages.js';
-import type { Directory, Operator } from './directory.js';
+import { coOwnedBy } from '../machines/access.js';
+import type { Directory, Operator } from '../platform/directory.js';
 
 export type NotificationTemplate = 'new-task' | 'reminder' | 'escalation' | 'update';
 

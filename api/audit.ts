@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { BREAK_GLASS_HEADER } from './access.js';
+import { BREAK_GLASS_HEADER } from './routes/cases.js';
 
 /**
  * The register of accesses to cases (Garante privacy: who, with which role and organisation, did what to which case,

@@ -1,8 +1,8 @@
 import argon2 from 'argon2';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Directory, Operator } from '../activities/directory.js';
+import type { Directory, Operator } from '../platform/directory.js';
 import type { Actor } from '../machines/case.js';
-import type { Config } from '../worker/config.js';
+import type { Config } from '../platform/config.js';
 import { SessionStore } from './sessions.js';
 
 export interface SessionUser extends Actor {

@@ -6,41 +6,26 @@ import {
   type Client,
 } from '@temporalio/client';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
-import type { z } from 'zod';
-import type { Directory } from '../activities/directory.js';
-import { caseSettingsSchema, type Actor, type CaseSettings } from '../machines/case.js';
+import { breakGlassReasonRefusal, fieldIssues, handOverFields, readAccess, type FieldIssue, type RefusalCode } from '../machines/access.js';
+import { caseSettingsSchema, systemActor, type Actor, type CaseSettings } from '../machines/case.js';
+import type { CaseState } from '../machines/case-state.js';
 import { valuesInForce, type PathwayParameters } from '../machines/parameters.js';
 import type { PathwayDefinition } from '../machines/pathway.js';
+import { projectCase, type CaseProjection } from '../machines/projection.js';
 import { currentPathway, findPathway, pathways } from '../machines/registry.js';
-import { caseWorkflow } from '../workflows/case-workflow.js';
-import { searchAttributes } from '../workflows/search-attributes.js';
-import { caseView, rejection, sendEvent, type CaseStart, type CaseView, type FieldIssue } from '../workflows/messages.js';
-
-/** An error a caller can act on: an HTTP status, a stable code, an Italian message and, for bad input, the fields. */
-export class CaseError extends Error {
-  constructor(
-    readonly status: 400 | 403 | 404 | 409,
-    readonly code: string,
-    message: string,
-    readonly issues: FieldIssue[] = [],
-  ) {
-    super(message);
-  }
-}
-
-const rejectionStatus: Record<string, 400 | 403 | 404 | 409> = {
-  [rejection.unknownEvent]: 400,
-  [rejection.invalidPayload]: 400,
-  [rejection.roleNotAllowed]: 403,
-  [rejection.notAllowedNow]: 409,
-  [rejection.notCoOwner]: 404,
-};
-
-export const zodIssues = (error: z.ZodError): FieldIssue[] =>
-  error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+import type { Directory } from '../platform/directory.js';
+import type { caseWorkflow } from '../workflows/case-workflow.js';
+import { caseState, sendEvent, type CaseStart } from '../workflows/messages.js';
+import { CaseError, refusalError } from './errors.js';
 
 // Crockford's base32 without I, L, O, U: references are read aloud on the phone and copied by hand.
 const referenceAlphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * One prefix for every pathway: a reference travels in e-mail subjects, shared mailboxes and logs, where a prefix
+ * of its own would say "gender-violence case" or "homeless person".
+ */
+export const CASE_PREFIX = 'RAC';
 
 function randomReference(prefix: string, now: Date): string {
   const suffix = Array.from({ length: 6 }, () => referenceAlphabet[randomInt(referenceAlphabet.length)]).join('');
@@ -69,8 +54,18 @@ export interface StartCaseRequest {
 
 export interface CaseService {
   start(request: StartCaseRequest): Promise<{ caseRef: string; created: boolean }>;
-  send(caseRef: string, type: string, payload: unknown, actor: Actor): Promise<CaseView>;
-  view(caseRef: string, role?: string): Promise<CaseView>;
+  /** Sends an event; the whole case as it now is. */
+  act(caseRef: string, type: string, payload: unknown, actor: Actor): Promise<CaseState>;
+  /** Sends an event; the case as its sender now sees it (not found, once they handed it back). */
+  send(caseRef: string, type: string, payload: unknown, actor: Actor): Promise<CaseProjection>;
+  state(caseRef: string): Promise<CaseState>;
+  /**
+   * The case as this viewer sees it (machines/projection.ts), read by breaking the glass when a reason is given; the
+   * system, by default, reads all of it and may do nothing.
+   */
+  view(caseRef: string, viewer?: Actor, breakGlassReason?: string): Promise<CaseProjection>;
+  /** The same, for a case state already in hand (the answer to an event). */
+  project(state: CaseState, viewer: Actor, breakGlassReason?: string): CaseProjection;
 }
 
 export interface CaseServiceOptions {
@@ -98,31 +93,13 @@ export function createCaseService(client: Client, taskQueue: string, options: Ca
     return [organisation.id, ...directory.partnersOf(organisation, types).map((partner) => partner.id)];
   }
 
-  /**
-   * An organisation a case is handed over to must be in the register, and of the type the event hands over to: the
-   * workflow cannot look it up. Checked only for the case's co-owners; anyone else learns nothing from the answer.
-   */
-  async function checkHandOver(caseRef: string, type: string, payload: unknown, actor: Actor): Promise<void> {
-    if (!pathways.some((pathway) => pathway.events[type]?.handsOver)) return;
-    const attributes = (await handleOf(caseRef).describe()).typedSearchAttributes;
-    if (!attributes.get(searchAttributes.organisations)?.includes(actor.organisation)) return;
-    const pathway = findPathway(attributes.get(searchAttributes.kind) ?? '', attributes.get(searchAttributes.version) ?? '');
-    const handsOver = pathway?.events[type]?.handsOver;
-    const named = handsOver && (payload as Record<string, unknown> | null)?.[handsOver.field];
-    if (!handsOver || named === undefined || named === '') return;
-    if (typeof named === 'string' && directory.organisation(named)?.type === handsOver.organisationType) return;
-    throw new CaseError(400, 'InvalidPayload', 'Dati dell’evento non validi', [
-      { path: handsOver.field, message: 'Organizzazione non presente nel registro, o di un tipo diverso da quello richiesto' },
-    ]);
-  }
-
   function parametersFor(pathway: PathwayDefinition, day: string): Record<string, unknown> {
     if (!pathway.parametersSchema) return {};
     const values = valuesInForce(options.parameters?.[pathway.kind] ?? [], day);
     const parsed = pathway.parametersSchema.safeParse(values ?? {});
     // A configuration fault, not the caller's: the message says what the administrator must fix.
     if (!parsed.success) {
-      const problems = zodIssues(parsed.error).map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+      const problems = fieldIssues(parsed.error).map((issue) => `${issue.path}: ${issue.message}`).join('; ');
       throw new Error(`parameters of ${pathway.kind} in force on ${day} are missing or invalid (${problems})`);
     }
     return parsed.data;
@@ -133,7 +110,7 @@ export function createCaseService(client: Client, taskQueue: string, options: Ca
     // The memo holds only a random token: it tells this start apart from an earlier one with the same key.
     const startToken = randomUUID();
     try {
-      const handle = await client.workflow.start(caseWorkflow, {
+      const handle = await client.workflow.start<typeof caseWorkflow>('caseWorkflow', {
         taskQueue,
         workflowId: start.caseRef,
         args: [start],
@@ -153,18 +130,49 @@ export function createCaseService(client: Client, taskQueue: string, options: Ca
     return client.workflow.getHandle(caseRef);
   }
 
+  async function exists(caseRef: string): Promise<boolean> {
+    try {
+      await handleOf(caseRef).describe();
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
   async function mapErrors<T>(caseRef: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw new CaseError(404, 'CaseNotFound', `Caso ${caseRef} non trovato`);
-      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type) {
         const failure = error.cause;
-        const status = failure.type && Object.hasOwn(rejectionStatus, failure.type) ? rejectionStatus[failure.type] : undefined;
-        if (status) throw new CaseError(status, failure.type!, failure.message, (failure.details?.[0] as FieldIssue[]) ?? []);
+        throw refusalError({ code: failure.type as RefusalCode, message: failure.message, issues: (failure.details?.[0] as FieldIssue[] | undefined) ?? [] });
       }
       throw error;
     }
+  }
+
+  /** The register's type of each organisation the payload hands the case over to: the workflow has no register. */
+  function registeredIn(type: string, payload: unknown): Record<string, string> | undefined {
+    const named = handOverFields(pathways, type)
+      .map((field) => (payload as Record<string, unknown> | null)?.[field])
+      .filter((id): id is string => typeof id === 'string');
+    const found = named.flatMap((id) => {
+      const organisation = directory.organisation(id);
+      return organisation ? [[id, organisation.type] as const] : [];
+    });
+    return found.length ? Object.fromEntries(found) : undefined;
+  }
+
+  function project(state: CaseState, viewer: Actor, breakGlassReason?: string): CaseProjection {
+    const pathway = findPathway(state.kind, state.version);
+    if (!pathway) throw new Error(`case ${state.caseRef} runs on an unregistered pathway ${state.kind}@${state.version}`);
+    const now = new Date().toISOString();
+    if (viewer === systemActor) return projectCase(pathway, state, viewer, { access: 'break-glass', organisations: directory.organisations, now });
+    const access = readAccess(pathway, state.caseRef, state.coOwners, viewer, breakGlassReason);
+    if ('refusal' in access) throw refusalError(access.refusal);
+    return projectCase(pathway, state, viewer, { access: access.mode, organisations: directory.organisations, now });
   }
 
   return {
@@ -175,16 +183,18 @@ export function createCaseService(client: Client, taskQueue: string, options: Ca
         throw new CaseError(403, 'RoleNotAllowed', `Il ruolo ${request.actor.role} non può aprire un caso di questo percorso`);
       }
       const data = pathway.startSchema.safeParse(request.data);
-      if (!data.success) throw new CaseError(400, 'InvalidPayload', 'I dati di apertura del caso non sono validi', zodIssues(data.error));
+      if (!data.success) throw new CaseError(400, 'InvalidPayload', 'I dati di apertura del caso non sono validi', fieldIssues(data.error));
       const now = new Date();
       const settings = caseSettingsSchema.safeParse({
         ...request.settings,
         parameters: parametersFor(pathway, now.toISOString().slice(0, 10)),
       });
-      if (!settings.success) throw new CaseError(400, 'InvalidSettings', 'Impostazioni del caso non valide', zodIssues(settings.error));
-      const caseRef = request.externalKey
-        ? externalReference(pathway.casePrefix, request.externalKey)
-        : randomReference(pathway.casePrefix, now);
+      if (!settings.success) throw new CaseError(400, 'InvalidSettings', 'Impostazioni del caso non valide', fieldIssues(settings.error));
+      if (request.externalKey && pathway.legacyCasePrefix) {
+        const legacy = externalReference(pathway.legacyCasePrefix, request.externalKey);
+        if (await exists(legacy)) return { caseRef: legacy, created: false };
+      }
+      const caseRef = request.externalKey ? externalReference(CASE_PREFIX, request.externalKey) : randomReference(CASE_PREFIX, now);
       const start: CaseStart = {
         caseRef,
         kind: pathway.kind,
@@ -198,15 +208,25 @@ export function createCaseService(client: Client, taskQueue: string, options: Ca
       return { caseRef, created };
     },
 
-    send(caseRef, type, payload, actor) {
-      return mapErrors(caseRef, async () => {
-        await checkHandOver(caseRef, type, payload, actor);
-        return handleOf(caseRef).executeUpdate(sendEvent, { args: [{ type, payload, actor }] });
-      });
+    async send(caseRef, type, payload, actor) {
+      return project(await this.act(caseRef, type, payload, actor), actor);
     },
 
-    view(caseRef, role) {
-      return mapErrors(caseRef, () => handleOf(caseRef).query(caseView, role ? { role } : undefined));
+    act(caseRef, type, payload, actor) {
+      const registered = registeredIn(type, payload);
+      return mapErrors(caseRef, () => handleOf(caseRef).executeUpdate(sendEvent, { args: [{ type, payload, actor, ...(registered ? { registered } : {}) }] }));
     },
+
+    state(caseRef) {
+      return mapErrors(caseRef, () => handleOf(caseRef).query(caseState));
+    },
+
+    async view(caseRef, viewer = systemActor, breakGlassReason) {
+      const tooShort = breakGlassReasonRefusal(breakGlassReason);
+      if (tooShort) throw refusalError(tooShort);
+      return project(await this.state(caseRef), viewer, breakGlassReason);
+    },
+
+    project,
   };
 }

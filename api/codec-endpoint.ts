@@ -3,9 +3,10 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { PayloadKeyError } from '../worker/codec.js';
+import { PayloadKeyError } from '../platform/codec.js';
 import type { Auth, SessionUser } from './auth.js';
-import { SESSION_COOKIE } from './routes.js';
+import { fail } from './errors.js';
+import { SESSION_COOKIE } from './session-auth.js';
 
 /**
  * The "codec server" of the Temporal UI: the UI only ever receives ciphertext from Temporal, and a person allowed to
@@ -54,8 +55,6 @@ const toJson = ({ metadata, data }: Payload) => ({
   metadata: Object.fromEntries(Object.entries(metadata ?? {}).map(([key, value]) => [key, Buffer.from(value ?? []).toString('base64')])),
   data: Buffer.from(data ?? []).toString('base64'),
 });
-
-const fail = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ code, message });
 
 export function registerCodecEndpoint(app: FastifyInstance, options: CodecEndpointOptions) {
   const { codec, auth, allowedRoles, onDecode } = options;

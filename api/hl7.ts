@@ -6,7 +6,9 @@ import type { BaseLogger } from 'pino';
 import { z } from 'zod';
 import type { Actor } from '../machines/case.js';
 import type { AuditLog, AuditRecord } from './audit.js';
-import { CaseError, zodIssues, type CaseService } from './cases.js';
+import { fieldIssues } from '../machines/access.js';
+import type { CaseService } from './cases.js';
+import { CaseError } from './errors.js';
 import { hospitalDischargeSchema, receiveHospitalDischarge, type HospitalDischarge } from './hospital.js';
 
 /**
@@ -374,7 +376,7 @@ const isParseFailure = (error: unknown) => (error as { type?: unknown } | undefi
 export async function startHl7Listener(options: Hl7ListenerOptions): Promise<Hl7Listener> {
   const rule = homelessRuleSchema.safeParse(options.homelessRule);
   if (!rule.success) {
-    throw new Error(`RACCORDO_HL7_HOMELESS_RULE: ${zodIssues(rule.error).map((issue) => issue.message).join('; ')}`);
+    throw new Error(`RACCORDO_HL7_HOMELESS_RULE: ${fieldIssues(rule.error).map((issue) => issue.message).join('; ')}`);
   }
   const { log } = options;
   // Each connection's messages are answered in the order they came: the last answer in the works, per connection.

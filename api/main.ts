@@ -1,4 +1,4 @@
-import { loadConfig } from '../worker/config.js';
+import { loadConfig } from '../platform/config.js';
 import { startHl7Listener } from './hl7.js';
 import { buildServer } from './server.js';
 

@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from './auth.js';
 import { OIDC_CALLBACK_PATH, OidcLoginError, pendingLoginSchema, type OidcLogin, type PendingLogin } from './oidc.js';
-import { errorSchema, fail, loginRateLimit, setSessionCookie } from './routes.js';
+import { errorSchema, fail } from './errors.js';
+import { loginRateLimit, setSessionCookie } from './session-auth.js';
 import { loginRefusedPage } from './web/index.js';
 
 /** Holds the checks of one login under way (state, nonce, PKCE verifier), sent only to the two routes below. */
@@ -33,7 +34,7 @@ export async function registerOidcRoutes(app: FastifyInstance, { login, auth, pu
   const api = app.withTypeProvider<ZodTypeProvider>();
   // Lax, not Strict: the provider's redirect back is a navigation from another site, which Strict cookies miss.
   const pendingLoginCookie = { httpOnly: true, sameSite: 'lax', secure: publicOrigin.startsWith('https:'), path: PENDING_LOGIN_PATH } as const;
-  const config = { public: true, rateLimit: loginRateLimit(app) };
+  const config = { rateLimit: loginRateLimit(app) };
 
   /** People arrive here by following redirects and get a page; API clients get the API's error shape. */
   function refuse(request: FastifyRequest, reply: FastifyReply, error: OidcLoginError) {

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import { z } from 'zod';
-import type { Config } from '../worker/config.js';
+import type { Config } from '../platform/config.js';
+import type { ErrorStatus } from './errors.js';
 
 /**
  * Single sign-on with an OpenID provider: the authorization code flow with PKCE, state and nonce. The provider says
@@ -51,7 +52,7 @@ export type PendingLogin = z.infer<typeof pendingLoginSchema>;
 export class OidcLoginError extends Error {
   override name = 'OidcLoginError';
   constructor(
-    readonly status: number,
+    readonly status: ErrorStatus,
     readonly code: string,
     message: string,
     /** For the log: why, with no token or authorization code in it. */

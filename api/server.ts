@@ -7,11 +7,11 @@ import { Client, Connection } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { createDataConverter, loadKeyring, PayloadEncryptionCodec } from '../worker/codec.js';
-import type { Config } from '../worker/config.js';
-import { loadPathwayParameters } from '../worker/parameters.js';
-import type { Directory } from '../activities/directory.js';
-import { createMailer, loadDirectory } from '../worker/worker.js';
+import { createDataConverter, loadKeyring, PayloadEncryptionCodec } from '../platform/codec.js';
+import type { Config } from '../platform/config.js';
+import { loadPathwayParameters } from '../platform/parameters.js';
+import { loadDirectory, type Directory } from '../platform/directory.js';
+import { createMailer } from '../platform/mailer.js';
 import { openAuditLog, registerAuditTrail, type AuditLog } from './audit.js';
 import { createAuth } from './auth.js';
 import { createCaseService, type CaseService } from './cases.js';
@@ -20,7 +20,10 @@ import { createHealthCheck } from './health.js';
 import { registerHospitalRoute } from './hospital-route.js';
 import { createOidcLogin, oidcSettings } from './oidc.js';
 import { registerOidcRoutes } from './oidc-route.js';
-import { registerRoutes } from './routes.js';
+import { registerErrorHandler } from './errors.js';
+import { caseRoutes } from './routes/cases.js';
+import { pathwayRoutes } from './routes/pathways.js';
+import { sessionRoutes } from './routes/session.js';
 import webPages, { DEMO_PRIVACY_CONTACT } from './web/index.js';
 
 export interface ApiContext {
@@ -98,13 +101,16 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerErrorHandler(app);
   // Before the routes, so that every one of them is recorded.
   registerAuditTrail(app, audit);
   const auditRoles = config.RACCORDO_AUDIT_ROLES.split(',').map((role) => role.trim()).filter(Boolean);
   const publicOrigin = new URL(config.PUBLIC_URL).origin;
   const loginMethods = { password: config.RACCORDO_PASSWORD_LOGIN, oidc: !!oidc };
   const oidcLogin = oidc && createOidcLogin(oidc);
-  await registerRoutes(app, { client, cases, directory, auth, publicOrigin, audit, auditRoles, loginMethods, singleLogout: oidcLogin?.logoutUrl });
+  await app.register(sessionRoutes, { auth, publicOrigin, loginMethods, singleLogout: oidcLogin?.logoutUrl });
+  await app.register(pathwayRoutes, { auth, publicOrigin });
+  await app.register(caseRoutes, { client, cases, auth, publicOrigin, audit, auditRoles });
   await registerOidcRoutes(app, { login: oidcLogin, auth, publicOrigin });
   await registerHospitalRoute(app, { cases, auth });
   registerCodecEndpoint(app, {

@@ -1,5 +1,5 @@
 import { buildServer } from '../api/server.js';
-import { loadConfig } from '../worker/config.js';
+import { loadConfig } from '../platform/config.js';
 
 /**
  * The HTTP API of `npm run bench` (buildServer, as api/main.ts runs it, without the HL7 listener), in a process of

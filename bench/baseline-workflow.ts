@@ -1,6 +1,6 @@
 import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities/index.js';
-import type { EventRequest } from '../workflows/messages.js';
+import type { EventRequest } from '../machines/case-state.js';
 import { searchAttributes } from '../workflows/search-attributes.js';
 
 /**

@@ -1,8 +1,10 @@
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import { createDataConverter, loadKeyring } from '../worker/codec.js';
-import { loadConfig } from '../worker/config.js';
-import { createCaseWorker, createMailer, loadDirectory } from '../worker/worker.js';
+import { createDataConverter, loadKeyring } from '../platform/codec.js';
+import { loadConfig } from '../platform/config.js';
+import { loadDirectory } from '../platform/directory.js';
+import { createMailer } from '../platform/mailer.js';
+import { createCaseWorker } from '../worker/worker.js';
 
 /**
  * One worker of `npm run bench`, in a process of its own so that its memory can be read from /proc/<pid>/status

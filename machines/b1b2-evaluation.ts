@@ -459,7 +459,6 @@ export const b1b2Evaluation = definePathway({
   kind: 'b1b2-evaluation',
   version: '1',
   title: 'Misure B1/B2 per la disabilità grave e gravissima',
-  casePrefix: 'B12',
   startSchema,
   parametersSchema,
   startRoles: officeRoles,

@@ -297,7 +297,6 @@ export function pathwayDoc(pathway: PathwayDefinition): string {
     GENERATED,
     '',
     `- Version: ${code(pathwayKey(pathway.kind, pathway.version))}`,
-    `- Case references: ${code(`${pathway.casePrefix}-YYYY-XXXXXX`)}`,
     `- Opened by: ${roleList(pathway, pathway.startRoles)}`,
     `- Organisations (joint controllers): the opener's, with its partners of type ${pathway.organisations.map(code).join(', ')}`,
     ...Object.keys(pathway.organisationsWhen ?? {}).map((type) => `  - and of type ${code(type)} when the start data calls for it`),
@@ -353,11 +352,11 @@ export function pathwayIndex(registered: readonly PathwayDefinition[]): string {
     '',
     GENERATED,
     '',
-    '| Pathway | Version | Case references | Page |',
-    '|---|---|---|---|',
+    '| Pathway | Version | Page |',
+    '|---|---|---|',
     ...registered.map((pathway) => {
       const file = pathwayDocFile(pathway, registered);
-      return `| ${cell(pathway.title)} | ${code(pathwayKey(pathway.kind, pathway.version))} | ${code(`${pathway.casePrefix}-…`)} | [${file}](${file}) |`;
+      return `| ${cell(pathway.title)} | ${code(pathwayKey(pathway.kind, pathway.version))} | [${file}](${file}) |`;
     }),
   ];
   return `${lines.join('\n')}\n`;

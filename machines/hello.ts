@@ -75,7 +75,6 @@ export const hello = definePathway({
   kind: 'hello',
   version: '1',
   title: 'Percorso di prova',
-  casePrefix: 'HLO',
   startSchema,
   startRoles: ['social-worker'],
   roles: { 'social-worker': 'Assistente sociale', physician: 'Medico', nurse: 'Infermiere' },

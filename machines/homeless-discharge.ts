@@ -460,7 +460,7 @@ export const homelessDischarge = definePathway({
   kind: 'homeless-discharge',
   version: '1',
   title: 'Dimissione protetta di persona senza dimora',
-  casePrefix: 'DSD',
+  legacyCasePrefix: 'DSD',
   startSchema,
   parametersSchema,
   startRoles: ['ward', 'hospital-social-worker', 'social-worker'],

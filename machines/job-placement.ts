@@ -409,7 +409,6 @@ export const jobPlacement = definePathway({
   kind: 'job-placement',
   version: '1',
   title: 'Inserimento lavorativo e tirocinio di inclusione',
-  casePrefix: 'INL',
   startSchema,
   parametersSchema,
   startRoles: referringServices,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './italian.js';
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import { claimPayloadSchema, signoffPayloadSchema } from './signoff.js';
 
@@ -25,8 +26,11 @@ export interface PathwayDefinition {
   version: string;
   /** Italian, shown in lists and forms. */
   title: string;
-  /** Case references read `${casePrefix}-YYYY-XXXXXX`. */
-  casePrefix: string;
+  /**
+   * The prefix of references this pathway issued before every case got the same neutral one (`RAC-`): a hospital's
+   * signal for an encounter it opened then still reaches that case.
+   */
+  legacyCasePrefix?: string;
   startSchema: z.ZodObject;
   /** The effective-dated values the chart reads from `context.settings.parameters`, validated when a case starts. */
   parametersSchema?: z.ZodObject;

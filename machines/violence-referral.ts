@@ -444,7 +444,6 @@ export const violenceReferral = definePathway({
   kind: 'violence-referral',
   version: '1',
   title: 'Percorso per donne che subiscono violenza',
-  casePrefix: 'VIO',
   startSchema,
   parametersSchema,
   startRoles: frontLine,

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { verifyAuditLog } from '../api/audit.js';
-import { loadConfig } from '../worker/config.js';
+import { loadConfig } from '../platform/config.js';
 
 /**
  * `npm run audit:verify [file]`: walks the register of accesses and says whether its chain is intact.

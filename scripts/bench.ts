@@ -1,4 +1,4 @@
-import { demoDirectory } from '../activities/directory.js';
+import { demoDirectory } from '../platform/directory.js';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -28,9 +28,9 @@ import {
 } from '../bench/lib.js';
 import type { WorkerMessage, WorkerMode } from '../bench/worker-process.js';
 import type { Actor } from '../machines/case.js';
-import type { CaseView, EventRequest } from '../workflows/messages.js';
-import { createDataConverter, parseKeyList } from '../worker/codec.js';
-import { loadPathwayParameters } from '../worker/parameters.js';
+import type { CaseState, EventRequest } from '../machines/case-state.js';
+import { createDataConverter, parseKeyList } from '../platform/codec.js';
+import { loadPathwayParameters } from '../platform/parameters.js';
 import { workflowBundleOptions } from '../worker/worker.js';
 import { freePort, startMailSink, startTemporalServer, type RunningService } from './services.js';
 import { ensureTemporalCli } from './temporal-cli.js';
@@ -457,8 +457,8 @@ async function timed(steps: (() => Promise<unknown>)[]): Promise<number[]> {
 }
 
 async function endedApproved(client: Client, caseRef: string): Promise<void> {
-  const result = (await client.workflow.getHandle(caseRef).result()) as CaseView;
-  if (result.outcome !== 'approved') throw new Error(`${caseRef} ended ${result.state} (${result.outcome})`);
+  const result = (await client.workflow.getHandle(caseRef).result()) as CaseState;
+  if (result.context.outcome !== 'approved') throw new Error(`${caseRef} ended ${JSON.stringify(result.value)} (${result.context.outcome})`);
 }
 
 function baselineOpener(client: Client, taskQueue: string, listed: boolean): CaseOpener {
@@ -821,7 +821,8 @@ async function openCasesPhase(env: Env) {
         const view = await withTimeout(
           caseTimeoutMs,
           'schedule',
-          cases.start({ kind: 'hello', data: { summary: `Caso programmato ${i}`, evaluationFrom }, actor: actors.socialWorker }).then(({ caseRef }) => cases.view(caseRef)),
+          cases.start({ kind: 'hello', data: { summary: `Caso programmato ${i}`, evaluationFrom }, actor: actors.socialWorker })
+            .then(({ caseRef }) => cases.state(caseRef)),
         );
         // A case whose first task ran after its evaluationFrom opened at once, without a timer: not a lateness sample.
         if (view.timeline[0]?.to !== 'scheduled') startedLate += 1;

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCaseService, type CaseService } from '../api/cases.js';
 import type { Actor } from '../machines/case.js';
-import { createDataConverter, ensureKeyFile, loadKeyring } from '../worker/codec.js';
-import { loadConfig } from '../worker/config.js';
-import { loadPathwayParameters } from '../worker/parameters.js';
-import { createCaseWorker, loadDirectory } from '../worker/worker.js';
+import { createDataConverter, ensureKeyFile, loadKeyring } from '../platform/codec.js';
+import { loadConfig } from '../platform/config.js';
+import { loadPathwayParameters } from '../platform/parameters.js';
+import { loadDirectory } from '../platform/directory.js';
+import { createCaseWorker } from '../worker/worker.js';
 import { freePort, startMailSink, startTemporalServer } from './services.js';
 import { ensureTemporalCli } from './temporal-cli.js';
 

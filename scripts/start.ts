@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { DEMO_HOSPITAL_API_KEY } from '../api/auth.js';
-import { knownRoles } from '../activities/directory.js';
-import { ensureKeyFile, loadKeyring } from '../worker/codec.js';
-import { loadConfig } from '../worker/config.js';
+import { knownRoles } from '../platform/directory.js';
+import { ensureKeyFile, loadKeyring } from '../platform/codec.js';
+import { loadConfig } from '../platform/config.js';
 import { isListening, startMailSink, startTemporalServer, type RunningService } from './services.js';
 import { ensureTemporalCli } from './temporal-cli.js';
 

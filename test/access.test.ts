@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { concealedParts, hiddenFields, redactCaseData, restrictedView } from '../api/access.js';
+import { concealedParts, hiddenFields, redactCaseData } from '../machines/access.js';
+import type { CaseState } from '../machines/case-state.js';
 import { mermaidDiagram } from '../machines/diagram.js';
 import { hello } from '../machines/hello.js';
 import { jobPlacement } from '../machines/job-placement.js';
 import { definePathway } from '../machines/pathway.js';
 import { violenceReferral } from '../machines/violence-referral.js';
-import type { CaseView } from '../workflows/messages.js';
+import { projectCase } from '../machines/projection.js';
+import type { SignoffRound } from '../machines/signoff.js';
 import { serdReferral } from './support/samples.js';
 
 const referral = {
@@ -40,59 +42,56 @@ describe('need-to-know redaction', () => {
 describe('what the chart would tell', () => {
   const at = '2026-03-02T09:00:00.000Z';
   const uepe = { id: 'probation', role: 'probation' };
-  const view: CaseView = {
-    caseRef: 'INL-2026-ABC123',
+  const round = (id: string, label: string, roles: string[], decisions: SignoffRound['decisions'], closedAt?: string): SignoffRound => ({
+    spec: { id, label, roles, quorum: 'all', deadlineWorkingDays: 5, reminders: { firstAfterWorkingDays: 1, repeatEveryWorkingDays: 1, escalateAfterWorkingDays: 2 } },
+    openedAt: at,
+    dueAt: at,
+    nextReminderAt: at,
+    escalateAt: at,
+    escalated: false,
+    decisions,
+    assignees: {},
+    ...(closedAt ? { closedAt } : {}),
+  });
+  const state: CaseState = {
+    caseRef: 'RAC-2026-ABC123',
     kind: 'job-placement',
     version: '1',
-    title: jobPlacement.title,
     status: 'active',
-    state: 'active',
-    stateLabel: 'Tirocinio in corso',
-    activeStates: [
-      { path: 'active.tutorReviews.scheduled', label: 'Prossima verifica del tutor programmata' },
-      { path: 'active.judgeReports.scheduled', label: 'Relazioni periodiche dell’UEPE' },
-    ],
-    allowedEvents: [
-      { type: 'review.recorded', label: 'Verifica periodica del tutor registrata' },
-      { type: 'probation.reported', label: 'Relazione all’autorità giudiziaria inviata' },
-    ],
-    pendingSignoffs: [
-      { round: 'agreement', roundLabel: 'Firma', candidateRole: 'probation', dueAt: at, followUpAt: at, priority: 'normal' },
-      { round: 'agreement', roundLabel: 'Firma', candidateRole: 'trainee', recordedBy: ['probation'], dueAt: at, followUpAt: at, priority: 'normal' },
-    ],
-    rounds: [
-      {
-        id: 'evaluation',
-        label: 'Valutazione',
-        openedAt: at,
-        dueAt: at,
-        decisions: {
+    value: { active: { tutorReviews: 'scheduled', judgeReports: 'scheduled' } },
+    context: {
+      caseRef: 'RAC-2026-ABC123',
+      data: { ...serdReferral(6), lastJudgeReportAt: at },
+      coordinator: { id: 'social-worker', role: 'social-worker', organisation: 'municipality' },
+      startedAt: at,
+      settings: { calendar: {}, parameters: {} },
+      rounds: {
+        evaluation: round('evaluation', 'Valutazione', ['probation', 'job-placement'], {
           probation: { decision: 'approve', signedBy: 'probation', signedByRole: 'probation', substitute: false, at },
           'job-placement': { decision: 'approve', signedBy: 'job-placement', signedByRole: 'job-placement', substitute: false, at },
-        },
+        }, at),
       },
-    ],
-    deadlines: [],
-    startedBy: { id: 'social-worker', role: 'social-worker', organisation: 'municipality' },
+      deadlines: {},
+    } as CaseState['context'],
     startedAt: at,
-    data: { ...serdReferral(6), lastJudgeReportAt: at },
     timeline: [
-      { at, event: 'internship.started', label: 'Avvio del tirocinio', from: 'startPending', to: 'active' },
-      { at, event: 'probation.reported', label: 'Relazione all’autorità giudiziaria inviata', actor: uepe, from: 'active', to: 'active' },
-      { at, event: 'xstate.after.judgeReportDue.job-placement.active.judgeReports.scheduled', label: 'Termine trascorso', from: 'active', to: 'active' },
-      { at: '2026-03-03T09:00:00.000Z', event: 'notification.unstaffed', label: 'Notifica senza destinatari', from: 'active', to: 'active' },
+      { at, event: 'internship.started', from: 'startPending', to: 'active' },
+      { at, event: 'probation.reported', actor: uepe, from: 'active', to: 'active' },
+      { at, event: 'xstate.after.judgeReportDue.job-placement.active.judgeReports.scheduled', from: 'active', to: 'active' },
+      { at: '2026-03-03T09:00:00.000Z', event: 'notification.unstaffed', from: 'active', to: 'active' },
     ],
     alerts: [{ at: '2026-03-03T09:00:00.000Z', kind: 'unstaffed', roles: ['probation'] }],
   };
+  const viewOf = (role: string) =>
+    projectCase(jobPlacement, state, { id: role, role, organisation: 'x' }, { access: 'member', organisations: [], now: '2026-03-04T09:00:00.000Z' });
 
   it('leaves out, for the host company, every state, event, role, timer and recorded field that tells of a judicial measure', () => {
-    const forHost = restrictedView(jobPlacement, 'host-company', view);
+    const forHost = viewOf('host-company');
     expect(forHost.activeStates).toEqual([
       { path: 'active.tutorReviews.scheduled', label: 'Prossima verifica del tutor programmata' },
       { path: 'active', label: 'Tirocinio in corso' },
     ]);
-    expect(forHost.allowedEvents.map((event) => event.type)).toEqual(['review.recorded']);
-    expect(forHost.pendingSignoffs).toEqual([{ round: 'agreement', roundLabel: 'Firma', candidateRole: 'trainee', dueAt: at, followUpAt: at, priority: 'normal' }]);
+    expect(forHost.actions.map((action) => action.type)).toEqual(['review.recorded', 'host.withdrew']);
     expect(Object.keys(forHost.rounds[0]!.decisions)).toEqual(['job-placement']);
     expect(forHost.timeline.map((entry) => entry.event)).toEqual(['internship.started']);
     expect(forHost.alerts).toEqual([]);
@@ -100,8 +99,12 @@ describe('what the chart would tell', () => {
     expect(JSON.stringify(forHost)).not.toMatch(/UEPE|giudiziari|judgeReports|probation/i);
   });
 
-  it('leaves the view whole for the roles that need it', () => {
-    expect(restrictedView(jobPlacement, 'social-worker', view)).toEqual(view);
+  it('leaves the case whole for the roles that need it', () => {
+    const forSocialWorker = viewOf('social-worker');
+    expect(forSocialWorker.activeStates.map((active) => active.path)).toEqual(['active.tutorReviews.scheduled', 'active.judgeReports.scheduled']);
+    expect(forSocialWorker.timeline).toHaveLength(4);
+    expect(forSocialWorker.alerts).toHaveLength(1);
+    expect(forSocialWorker.data).toHaveProperty('lastJudgeReportAt', at);
   });
 
   it('draws the host company a diagram without the judge’s reports', () => {

@@ -17,7 +17,7 @@ describe('when no worker can answer in time', () => {
   it('opening a case still answers 201 with its reference, and reading it answers 503 with Retry-After', { timeout: 150_000 }, async () => {
     const opened = await app.inject({ method: 'POST', url: '/api/cases', headers: { cookie }, payload: { kind: 'hello', data: { summary: 'Coda piena' } } });
     expect(opened.statusCode).toBe(201);
-    expect(opened.json()).toMatchObject({ caseRef: expect.stringMatching(/^HLO-/), state: 'opening', stateLabel: 'In apertura' });
+    expect(opened.json()).toMatchObject({ caseRef: expect.stringMatching(/^RAC-/), state: 'opening', stateLabel: 'In apertura' });
 
     const read = await app.inject({ method: 'GET', url: `/api/cases/${opened.json().caseRef}`, headers: { cookie } });
     expect(read.statusCode).toBe(503);

@@ -118,10 +118,15 @@ describe('pathways and cases', () => {
     expect(tasks.find((task) => task.caseRef === caseRef)).toMatchObject({ title: 'Percorso di prova', stateLabel: 'In valutazione', role: 'physician' });
 
     const page = (await call('GET', `/api/cases/${caseRef}`, physician)).json();
-    expect(page.allowedEvents.map((event: { type: string }) => event.type)).toEqual(['signoff.submit', 'signoff.claim']);
+    expect(page.actions.map((action: { type: string }) => action.type)).toEqual(['signoff.submit', 'signoff.claim']);
     expect(page.diagram).toContain('stateDiagram-v2');
     expect(page.diagram).toMatch(/class \w*evaluation\w* active/);
-    expect(page.eventSchemas['signoff.submit'].properties.decision.enum).toEqual(['approve', 'request-changes', 'reject']);
+    expect(page.actions[0].decisions).toEqual([
+      { value: 'approve', label: 'Approva' },
+      { value: 'request-changes', label: 'Richiede modifiche' },
+      { value: 'reject', label: 'Respinge' },
+    ]);
+    expect(page.actions[0].targets).toEqual([{ label: expect.stringMatching(/^Valutazione congiunta \(scadenza /), payload: { round: 'evaluation' } }]);
 
     const signed = await call('POST', `/api/cases/${caseRef}/events`, physician, {
       type: 'signoff.submit',

@@ -138,7 +138,7 @@ describe('web interface', () => {
     expect(await familyName.evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
     await familyName.fill(homelessPatient.familyName);
     await page.getByRole('button', { name: 'Apri il caso' }).click();
-    await page.waitForURL(/\/cases\/DSD-\d{4}-[0-9A-Z]{6}$/);
+    await page.waitForURL(/\/cases\/RAC-\d{4}-[0-9A-Z]{6}$/);
     const caseRef = new URL(page.url()).pathname.split('/').at(-1)!;
 
     await expect.poll(() => page.locator('#state-label').textContent()).toBe('In ospedale, dimissione da preparare');
@@ -171,7 +171,7 @@ describe('web interface', () => {
     const refused = stale.locator('#action-error');
     await refused.waitFor({ state: 'visible' });
     expect(await refused.textContent()).toContain('Azione non più ammessa');
-    expect(await refused.textContent()).toContain('non è ammesso nello stato attuale');
+    expect(await refused.textContent()).toContain('non è ammessa nello stato attuale');
     await expect.poll(() => stale.locator('.active-states').textContent()).toContain('Valutazione dei bisogni alla dimissione');
     expect(await stale.locator('details[data-event="competence.accepted"]').count()).toBe(0);
     await screenshot(stale, '05b-case-stale-action-refused');

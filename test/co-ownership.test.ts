@@ -80,7 +80,7 @@ describe('co-ownership of each case by its organisations', () => {
 
     const broken = await call('med-sud', 'GET', `/api/cases/${caseRef}`, undefined, { 'x-break-glass-reason': reason });
     expect(broken.statusCode).toBe(200);
-    expect(broken.json()).toMatchObject({ breakGlass: true, allowedEvents: [], data: { summary: 'Accesso di emergenza' } });
+    expect(broken.json()).toMatchObject({ breakGlass: true, actions: [], data: { summary: 'Accesso di emergenza' } });
     expect(broken.json()).not.toHaveProperty('coOwners');
     expect((await send('med-sud', caseRef, 'signoff.submit', { round: 'evaluation', decision: 'approve' })).statusCode).toBe(404);
 
@@ -119,7 +119,7 @@ describe('co-ownership of each case by its organisations', () => {
     expect((await call('tutor-ponte', 'GET', `/api/cases/${caseRef}`)).statusCode).toBe(404);
 
     // The form offers the register's host companies, by name.
-    const form = (await call('nil-nord', 'GET', `/api/cases/${caseRef}`)).json().eventSchemas['host.proposed'];
+    const form = (await call('nil-nord', 'GET', `/api/cases/${caseRef}`)).json().actions.find((action: { type: string }) => action.type === 'host.proposed').form;
     expect(form.properties.hostOrganisation.oneOf).toEqual([
       { const: 'coop-ponte', title: 'Cooperativa Il Ponte' },
       { const: 'coop-sud', title: 'Cooperativa del Sud' },

@@ -17,7 +17,7 @@ import {
   PayloadEncryptionCodec,
   payloadKeyId,
   readKeyFile,
-} from '../worker/codec.js';
+} from '../platform/codec.js';
 import { hello } from '../machines/hello.js';
 import { homelessDischarge } from '../machines/homeless-discharge.js';
 import { startApi, type ApiStack } from './support/api.js';
@@ -206,7 +206,7 @@ describe('key rotation', { timeout: 180_000 }, () => {
 
     const done = await after.cases.send(caseRef, 'signoff.submit', approve, actors.socialWorker);
     expect(done).toMatchObject({ status: 'done', outcome: 'approved', data: helloNamingPerson });
-    expect(await handle.result()).toMatchObject({ outcome: 'approved' });
+    expect(await handle.result()).toMatchObject({ context: { outcome: 'approved' } });
     expect((await handle.describe()).memo?.startToken).toEqual(expect.any(String));
 
     const events = (await handle.fetchHistory()).events ?? [];

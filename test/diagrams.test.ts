@@ -111,7 +111,6 @@ describe('nested and parallel charts', () => {
     kind: 'demo',
     version: '1',
     title: 'Percorso dimostrativo',
-    casePrefix: 'DEM',
     startSchema: z.object({ note: z.string().meta({ sensitive: 'special-category' }) }),
     startRoles: ['social-worker'],
     roles: { 'social-worker': 'Assistente sociale' },
@@ -187,6 +186,6 @@ describe('nested and parallel charts', () => {
     const demoV2 = { ...demo, version: '2' };
     expect(pathwayDocFile(demo, [demo, demoV2])).toBe('demo@1.md');
     expect(pathwayDocFile(demoV2, [demo, demoV2])).toBe('demo.md');
-    expect(pathwayIndex([demo, demoV2])).toContain('| Percorso dimostrativo | `demo@1` | `DEM-…` | [demo@1.md](demo@1.md) |');
+    expect(pathwayIndex([demo, demoV2])).toContain('| Percorso dimostrativo | `demo@1` | [demo@1.md](demo@1.md) |');
   });
 });

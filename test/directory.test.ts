@@ -2,8 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createDirectory, type Organisation } from '../activities/directory.js';
-import { loadDirectory } from '../worker/worker.js';
+import { createDirectory, loadDirectory, type Organisation } from '../platform/directory.js';
 import { testConfig } from './support/harness.js';
 
 const organisation = (id: string, type: string, territory: string[]): Organisation => ({ id, name: id, type, territory });

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../worker/config.js';
+import { configSchema } from '../platform/config.js';
 import { searchAttributeDeclarations } from '../workflows/search-attributes.js';
 
 // No Docker engine runs where the tests run, so the production stack is checked by reading its files:

@@ -1,4 +1,4 @@
-import { demoDirectory } from '../activities/directory.js';
+import { demoDirectory } from '../platform/directory.js';
 import { Client, Connection } from '@temporalio/client';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

@@ -170,11 +170,11 @@ describe('long cases', () => {
     const proposal = { hostName: 'Cooperativa ospitante', hostOrganisation: 'host', plannedMonths: 6 };
     await stack.cases.send(caseRef, 'host.proposed', proposal, nil);
     await eventually(async () => (await handle.describe()).runId !== firstRun, 20_000, 'continue-as-new');
-    expect((await stack.cases.view(caseRef)).coOwners).toEqual(['health-authority', 'municipality', 'host']);
+    expect((await stack.cases.state(caseRef)).coOwners).toEqual(['health-authority', 'municipality', 'host']);
 
     // In the new run, from the carried list.
-    await stack.cases.send(caseRef, 'host.declined', {}, host);
-    expect((await stack.cases.view(caseRef)).coOwners).toEqual(['health-authority', 'municipality']);
+    await stack.cases.act(caseRef, 'host.declined', {}, host);
+    expect((await stack.cases.state(caseRef)).coOwners).toEqual(['health-authority', 'municipality']);
     expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.organisations)).toEqual(['health-authority', 'municipality']);
     await expect(stack.cases.send(caseRef, 'host.accepted', {}, host)).rejects.toMatchObject({ status: 404 });
 

@@ -5,7 +5,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAuditLog, verifyAuditLog, type AuditEntry } from '../api/audit.js';
-import { externalReference } from '../api/cases.js';
+import { CASE_PREFIX, externalReference } from '../api/cases.js';
 import { startHl7Listener, type Hl7Listener } from '../api/hl7.js';
 import { hospitalDischargeSchema } from '../api/hospital.js';
 import type { Actor } from '../machines/case.js';
@@ -117,7 +117,7 @@ const newVisitNumber = () => {
   visitNumbers.push(visitNumber);
   return visitNumber;
 };
-const caseRefOf = (visitNumber: string) => externalReference('DSD', `${hospital}:${visitNumber}`);
+const caseRefOf = (visitNumber: string) => externalReference(CASE_PREFIX, `${hospital}:${visitNumber}`);
 const expectNoCase = (visitNumber: string) => expect(stack.cases.view(caseRefOf(visitNumber))).rejects.toMatchObject({ code: 'CaseNotFound' });
 
 describe('hospital ADT messages over MLLP', () => {

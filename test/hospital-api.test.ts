@@ -19,7 +19,7 @@ describe('POST /api/hospital/discharges', () => {
     const first = await post(signal(encounterId));
     expect(first.statusCode).toBe(201);
     const { caseRef } = first.json();
-    expect(caseRef).toMatch(/^DSD-E/);
+    expect(caseRef).toMatch(/^RAC-E/);
     expect(caseRef).not.toContain(encounterId);
 
     const again = await Promise.all([post(signal(encounterId)), post(signal(encounterId, { event: 'discharge' }))]);

@@ -157,7 +157,7 @@ describe('need-to-know', () => {
     expect((await read(caseRef, ward, { 'x-break-glass-reason': 'urgente' })).json()).toMatchObject({ code: 'BreakGlassReasonTooShort' });
     const broken = await read(caseRef, ward, { 'x-break-glass-reason': 'Paziente in pronto soccorso, serve il piano in corso' });
     expect(broken.statusCode).toBe(200);
-    expect(broken.json()).toMatchObject({ breakGlass: true, allowedEvents: [], eventSchemas: {}, data: { summary: 'Vetro' } });
+    expect(broken.json()).toMatchObject({ breakGlass: true, actions: [], data: { summary: 'Vetro' } });
     const act = await api.app.inject({
       method: 'POST',
       url: `/api/cases/${caseRef}/events`,

@@ -6,7 +6,7 @@ import type { AuditEntry } from '../api/audit.js';
 import { OIDC_CALLBACK_PATH } from '../api/oidc.js';
 import { buildServer } from '../api/server.js';
 import { freePort } from '../scripts/services.js';
-import { loadConfig } from '../worker/config.js';
+import { loadConfig } from '../platform/config.js';
 import type { ApiStack } from './support/api.js';
 import { eventually, testConfig } from './support/harness.js';
 import { spawnApi } from './support/processes.js';

@@ -69,7 +69,7 @@ describe('the reminder policy of a sign-off round', () => {
     const now = await stack.env.currentTimeMs();
     await stack.env.sleep(addWorkingDays(openedAt, 10, calendar) - now + MINUTE);
     const result = await stack.client.workflow.getHandle<typeof caseWorkflow>(caseRef).result();
-    expect(result).toMatchObject({ status: 'done', state: 'closed' });
+    expect(result).toMatchObject({ status: 'done', value: 'closed' });
     expect(result.timeline.map((entry) => entry.event)).toContain('round.expire');
     expect(result.timeline.filter((entry) => entry.event === 'round.escalate')).toHaveLength(1);
   });

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { findPathway } from '../machines/registry.js';
-import { createDataConverter, readKeyFile } from '../worker/codec.js';
+import { createDataConverter, readKeyFile } from '../platform/codec.js';
 
 /**
  * Histories recorded from real cases (scripts/record-histories.ts) replayed against today's code: a change that

@@ -1,6 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
-import { loadKeyring } from './codec.js';
-import { loadConfig } from './config.js';
+import { loadKeyring } from '../platform/codec.js';
+import { loadConfig } from '../platform/config.js';
 import { createCaseWorker } from './worker.js';
 
 const config = loadConfig();

@@ -1,11 +1,10 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import nodemailer from 'nodemailer';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createActivities } from '../activities/index.js';
-import { createDirectory, demoDirectory, directoryFileSchema, type Directory } from '../activities/directory.js';
-import { createDataConverter, loadKeyring } from './codec.js';
-import type { Config } from './config.js';
+import { createDataConverter, loadKeyring } from '../platform/codec.js';
+import type { Config } from '../platform/config.js';
+import { loadDirectory, type Directory } from '../platform/directory.js';
+import { createMailer } from '../platform/mailer.js';
 
 const resolve = createRequire(import.meta.url).resolve;
 
@@ -15,33 +14,6 @@ export const workflowBundleOptions = {
   // Its scope is evaluated once per worker, so that every case shares the pathway charts and schemas.
   preloadModules: [resolve('../workflows/shared-by-worker.ts')],
 };
-
-export function createMailer(config: Config) {
-  return nodemailer.createTransport({
-    host: config.SMTP_HOST,
-    port: config.SMTP_PORT,
-    secure: config.SMTP_SECURE,
-    ...(config.SMTP_USER ? { auth: { user: config.SMTP_USER, pass: config.SMTP_PASSWORD ?? '' } } : {}),
-    // A stalled server must fail the attempt so that Temporal retries it, rather than hold the activity.
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-  });
-}
-
-/** Demo mode seeds one operator per role; otherwise the directory is a JSON file of organisations and operators. */
-export function loadDirectory(config: Config): Directory {
-  if (config.RACCORDO_DIRECTORY_FILE) {
-    const parsed = directoryFileSchema.safeParse(JSON.parse(readFileSync(config.RACCORDO_DIRECTORY_FILE, 'utf8')));
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-      throw new Error(`RACCORDO_DIRECTORY_FILE ${config.RACCORDO_DIRECTORY_FILE} is invalid (${problems})`);
-    }
-    return createDirectory(parsed.data);
-  }
-  if (config.RACCORDO_DEMO_MODE) return demoDirectory();
-  throw new Error('RACCORDO_DIRECTORY_FILE is required when demo mode is off');
-}
 
 export interface CaseWorkerOptions {
   config: Config;

@@ -31,7 +31,7 @@ describe(`the same hospital discharge sent ${copies} times at once`, () => {
 
     const answers = responses.map((response) => ({ status: response.statusCode, ...response.json() }));
     const caseRef = answers.find((answer) => answer.status === 201)?.caseRef as string;
-    expect(caseRef).toMatch(/^DSD-E/);
+    expect(caseRef).toMatch(/^RAC-E/);
     expect(answers.filter((answer) => answer.status === 201)).toEqual([{ status: 201, outcome: 'started', caseRef }]);
     expect(answers.filter((answer) => answer.status !== 201)).toEqual(
       range(copies - 1).map(() => ({ status: 200, outcome: 'existing', caseRef })),

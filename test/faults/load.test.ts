@@ -106,7 +106,7 @@ describe(`${size} concurrent cases signed off by ${2 * usersPerRole} users throu
     expect(answeredTwice.filter((caseRef) => outcomes.get(caseRef)!.sort().join() !== 'active,done')).toEqual([]);
 
     const views = await finalViews(stack.client, caseRefs);
-    expect(views.filter((view) => view.status === 'done' && view.outcome === 'approved')).toHaveLength(size);
+    expect(views.filter((view) => view.status === 'done' && view.context.outcome === 'approved')).toHaveLength(size);
     expectApprovedOnce(views);
     expectNotifiedOnce(await sink.expectAtLeast(2 * size, 10_000), caseRefs);
     phases.mark(

@@ -1,9 +1,9 @@
-import { demoDirectory } from '../../activities/directory.js';
+import { demoDirectory } from '../../platform/directory.js';
 import { Client, Connection } from '@temporalio/client';
 import { expect, inject } from 'vitest';
 import { createCaseService, type CaseService } from '../../api/cases.js';
 import type { caseWorkflow } from '../../workflows/case-workflow.js';
-import type { CaseView } from '../../workflows/messages.js';
+import type { CaseState } from '../../machines/case-state.js';
 import { actors, testDataConverter, type ReceivedMail } from '../support/harness.js';
 import { messageIdOf } from '../support/processes.js';
 
@@ -55,14 +55,14 @@ export function stopwatch() {
 }
 
 /** Every case's final view, from its workflow's result: resolves only for cases that completed. */
-export async function finalViews(client: Client, caseRefs: readonly string[]): Promise<CaseView[]> {
+export async function finalViews(client: Client, caseRefs: readonly string[]): Promise<CaseState[]> {
   return inBatches(caseRefs, 50, (caseRef) => client.workflow.getHandle<typeof caseWorkflow>(caseRef).result());
 }
 
 /** A hello case that went through one sign-off round: its timeline holds exactly these events, each once. */
-export function expectApprovedOnce(views: readonly CaseView[], before: string[] = ['xstate.init']) {
+export function expectApprovedOnce(views: readonly CaseState[], before: string[] = ['xstate.init']) {
   for (const view of views) {
-    expect({ caseRef: view.caseRef, status: view.status, outcome: view.outcome, alerts: view.alerts }).toEqual({
+    expect({ caseRef: view.caseRef, status: view.status, outcome: view.context.outcome, alerts: view.alerts }).toEqual({
       caseRef: view.caseRef,
       status: 'done',
       outcome: 'approved',

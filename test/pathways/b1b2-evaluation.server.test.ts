@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { b1b2Evaluation } from '../../machines/b1b2-evaluation.js';
 import type { Actor } from '../../machines/case.js';
 import { parametersFileSchema, valuesInForce } from '../../machines/parameters.js';
-import { mailbox, recipients, startCaseStack, type CaseStack } from '../support/harness.js';
+import { actorFor, mailbox, recipients, startCaseStack, type CaseStack } from '../support/harness.js';
 import { personalValues } from '../support/log-scan.js';
 import { b1b2Applicant } from '../support/samples.js';
 
@@ -75,8 +75,8 @@ async function b2AwaitingRanking(data: Record<string, unknown> = b2) {
 describe('b1b2-evaluation on the real Temporal server', () => {
   it('B1: administrative check, ASST team, plan signed by the person, funding, suspension and resumption', async () => {
     const caseRef = await open(b1Adult);
-    expect(caseRef).toMatch(/^B12-\d{4}-[0-9A-Z]{6}$/);
-    const opened = await stack.cases.view(caseRef, 'administrative-officer');
+    expect(caseRef).toMatch(/^RAC-\d{4}-[0-9A-Z]{6}$/);
+    const opened = await stack.cases.view(caseRef, actorFor('administrative-officer'));
     expect(leaves(opened)).toEqual(['procedure.administrativeCheck']);
     expect(opened.deadlines).toEqual([expect.objectContaining({ id: 'procedure', suspended: false })]);
 

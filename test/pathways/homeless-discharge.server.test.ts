@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../machines/case.js';
 import { homelessDischarge } from '../../machines/homeless-discharge.js';
-import { mailbox, recipients, startCaseStack, type CaseStack } from '../support/harness.js';
+import { actorFor, mailbox, recipients, startCaseStack, type CaseStack } from '../support/harness.js';
 import { personalValues } from '../support/log-scan.js';
 import { homelessReferral } from '../support/samples.js';
 
@@ -38,8 +38,8 @@ async function toPlacementSearch(caseRef: string) {
 describe('homeless-discharge on the real Temporal server', () => {
   it('runs from the ward’s signal to a confirmed placement, the discharge and the follow-up', async () => {
     const caseRef = await open();
-    expect(caseRef).toMatch(/^DSD-\d{4}-[0-9A-Z]{6}$/);
-    const opened = await stack.cases.view(caseRef, 'social-worker');
+    expect(caseRef).toMatch(/^RAC-\d{4}-[0-9A-Z]{6}$/);
+    const opened = await stack.cases.view(caseRef, actorFor('social-worker'));
     expect(opened.activeStates.at(-1)?.label).toBe('Verifica della competenza territoriale');
     expect(opened.data).toMatchObject({ referral: { late: false } });
 

@@ -1,7 +1,7 @@
 import { referredPerson, serdReferral as referralFromSerd } from '../support/samples.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../machines/case.js';
-import { mailbox, recipients, startCaseStack, type CaseStack } from '../support/harness.js';
+import { actorFor, mailbox, recipients, startCaseStack, type CaseStack } from '../support/harness.js';
 
 let stack: CaseStack;
 beforeAll(async () => {
@@ -62,8 +62,8 @@ async function toActiveInternship(caseRef: string) {
 describe('job placement on the real Temporal server', () => {
   it('runs a TIS from the SerD referral to hiring, within the 24-month cap and with insurance before the start', async () => {
     const caseRef = await open(serdReferral);
-    expect(caseRef).toMatch(/^INL-\d{4}-[0-9A-Z]{6}$/);
-    const opened = await stack.cases.view(caseRef, 'job-placement');
+    expect(caseRef).toMatch(/^RAC-\d{4}-[0-9A-Z]{6}$/);
+    const opened = await stack.cases.view(caseRef, actorFor('job-placement'));
     expect(opened.stateLabel).toBe('Valutazione multidimensionale');
     expect(opened.pendingSignoffs.map((task) => task.candidateRole)).toEqual(['job-placement', 'social-worker', 'addiction-service']);
 
@@ -71,7 +71,7 @@ describe('job placement on the real Temporal server', () => {
     // 18 months used: a 7-month project would pass the 24-month cap.
     await expect(send(caseRef, 'host.proposed', nil, project(7))).rejects.toMatchObject(notAllowedNow);
     await send(caseRef, 'host.proposed', nil, project(4));
-    await send(caseRef, 'host.declined', hostCompany);
+    await stack.cases.act(caseRef, 'host.declined', {}, hostCompany);
     await send(caseRef, 'host.proposed', nil, project(4));
     const agreement = await send(caseRef, 'host.accepted', hostCompany);
     expect(agreement.pendingSignoffs.map((task) => task.candidateRole)).toEqual(['addiction-service', 'job-placement', 'host-company', 'trainee']);
@@ -98,8 +98,11 @@ describe('job placement on the real Temporal server', () => {
     const hired = await send(caseRef, 'trainee.hired', hostCompany, { contract: 'fixed-term' });
 
     expect(hired).toMatchObject({ status: 'done', outcome: 'hired', stateLabel: 'Assunto' });
-    expect(hired.data).toMatchObject({ periods: [{ months: 4 }, { months: 2 }], contract: 'fixed-term', lastJudgeReportAt: expect.any(String) });
-    expect(hired.timeline.map((entry) => entry.event)).toEqual([
+    expect(hired.data).toMatchObject({ periods: [{ months: 4 }, { months: 2 }], contract: 'fixed-term' });
+    // The host company reads no trace of the judicial measure; the case holds it.
+    expect(hired.data).not.toHaveProperty('lastJudgeReportAt');
+    expect((await stack.cases.view(caseRef)).data).toMatchObject({ lastJudgeReportAt: expect.any(String) });
+    expect((await stack.cases.view(caseRef)).timeline.map((entry) => entry.event)).toEqual([
       'xstate.init',
       ...Array(3).fill('signoff.submit'),
       'host.proposed',
@@ -169,7 +172,8 @@ describe('job placement on the real Temporal server', () => {
     await signAgreement(caseRef, serd, caseManager);
     const interrupted = await send(caseRef, 'host.withdrew', hostCompany, reason);
     expect(interrupted).toMatchObject({ status: 'done', outcome: 'interrupted-by-host' });
-    expect(interrupted.data).toMatchObject({ exitReason: reason.reason });
+    expect(interrupted.data).not.toHaveProperty('exitReason');
+    expect((await stack.cases.view(caseRef)).data).toMatchObject({ exitReason: reason.reason });
   });
 
   it('records that the person dropped out while the team was evaluating', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../machines/case.js';
 import { violenceReferral } from '../../machines/violence-referral.js';
-import { eventually, mailbox, recipients, startCaseStack, type CaseStack } from '../support/harness.js';
+import { actorFor, eventually, mailbox, recipients, startCaseStack, type CaseStack } from '../support/harness.js';
 import { personalValues } from '../support/log-scan.js';
 import { violenceReferralForm } from '../support/samples.js';
 
@@ -34,8 +34,8 @@ const active = (view: { activeStates: { path: string }[] }) => view.activeStates
 describe('violence-referral on the real Temporal server', () => {
   it('runs from the Pronto Soccorso to autonomy: referto in 48 h, each referral after its consent, two signatures', async () => {
     const caseRef = await open(nurse);
-    expect(caseRef).toMatch(/^VIO-\d{4}-[0-9A-Z]{6}$/);
-    const opened = await stack.cases.view(caseRef, 'physician');
+    expect(caseRef).toMatch(/^RAC-\d{4}-[0-9A-Z]{6}$/);
+    const opened = await stack.cases.view(caseRef, actorFor('physician'));
     expect(opened.state).toBe('active');
     expect(active(opened)).toContain('active.legalReport.referto.inTime');
     expect(opened.pendingSignoffs).toEqual([expect.objectContaining({ round: 'referto', candidateRole: 'physician', priority: 'high' })]);
@@ -128,7 +128,7 @@ describe('violence-referral on the real Temporal server', () => {
   it('keeps the referto due when she refuses every referral and drops out', async () => {
     const caseRef = await open(nurse);
     await expect(send(caseRef, 'case.close', physician, { outcome: 'dropped-out' })).rejects.toMatchObject(notAllowedNow);
-    const stillOpen = await stack.cases.view(caseRef, 'physician');
+    const stillOpen = await stack.cases.view(caseRef, actorFor('physician'));
     expect(stillOpen.status).toBe('active');
     expect(stillOpen.timeline.map((entry) => entry.event)).toEqual(['xstate.init']);
 

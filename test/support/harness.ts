@@ -9,10 +9,11 @@ import { createCaseService, type CaseService } from '../../api/cases.js';
 import { freePort, startTimeSkippingServer } from '../../scripts/services.js';
 import type { Actor } from '../../machines/case.js';
 import { searchAttributes } from '../../workflows/search-attributes.js';
-import { createDataConverter, loadKeyring, parseKeyList } from '../../worker/codec.js';
-import { loadConfig, type Config } from '../../worker/config.js';
-import { loadPathwayParameters } from '../../worker/parameters.js';
-import { createCaseWorker, loadDirectory } from '../../worker/worker.js';
+import { createDataConverter, loadKeyring, parseKeyList } from '../../platform/codec.js';
+import { loadConfig, type Config } from '../../platform/config.js';
+import { loadPathwayParameters } from '../../platform/parameters.js';
+import { demoDirectory, loadDirectory } from '../../platform/directory.js';
+import { createCaseWorker } from '../../worker/worker.js';
 import { runLogFile } from './run-logs.js';
 
 /**
@@ -47,6 +48,14 @@ export const actors = {
   nurse: { id: 'nurse', role: 'nurse', organisation: 'health-authority' },
   ward: { id: 'ward', role: 'ward', organisation: 'hospital' },
 } satisfies Record<string, Actor>;
+
+const demo = demoDirectory();
+/** The demo directory's operator of a role, as the actor the API would make of their session. */
+export function actorFor(role: string): Actor {
+  const operator = demo.byId(role);
+  if (!operator) throw new Error(`no demo operator for ${role}`);
+  return { id: operator.id, role, organisation: operator.organisation };
+}
 
 export const uniqueTaskQueue = (name: string) => `${name}-${randomUUID()}`;
 

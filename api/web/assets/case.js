@@ -1,50 +1,32 @@
 // /cases/:ref — the case: state, diagram, sign-offs, deadlines, timeline, and the actions the person's role may take now.
-import {
-  api,
-  ApiError,
-  byId,
-  formatDate,
-  h,
-  hideLoading,
-  isPast,
-  loadPathways,
-  overdueBadge,
-  replaceChildren,
-  requireUser,
-  roleLabel,
-  showError,
-  timeElement,
-} from './common.js';
+import { api, ApiError, byId, h, hideLoading, overdueBadge, replaceChildren, requireUser, showError, timeElement } from './common.js';
 import { renderErrorSummary, schemaForm } from './schema-form.js';
 
-const decisionLabels = { approve: 'Approva', 'request-changes': 'Richiede modifiche', reject: 'Respinge' };
+/**
+ * @typedef {import('../../../machines/projection.js').CaseProjection} CaseView
+ * @typedef {import('../../../machines/projection.js').CaseAction} CaseAction
+ */
+
+// The page renders the case as the API projects it for this person (machines/projection.ts): what they may see and
+// do, with every label. It decides nothing of its own.
+
 const decisionClasses = { approve: 'badge-ok', 'request-changes': 'badge-warn', reject: 'badge-bad' };
 
 const caseRef = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] ?? '');
 
-/** @type {{ id: string, name: string, role: string } | undefined} */
-let user;
-/** @type {Record<string, string> | undefined} */
-let pathwayRoles;
-/** @type {any} */
-let pathway;
-/** @type {any} */
+/** @type {CaseView} */
 let view;
 let diagramCounter = 0;
 
 async function main() {
-  user = await requireUser();
-  const [loaded, pathways] = await Promise.all([api('GET', `/api/cases/${encodeURIComponent(caseRef)}`), loadPathways().catch(() => [])]);
-  pathway = pathways.find((candidate) => candidate.kind === loaded.kind);
-  pathwayRoles = pathway?.roles;
+  await requireUser();
+  const loaded = await api('GET', `/api/cases/${encodeURIComponent(caseRef)}`);
   hideLoading();
   byId('case-body').hidden = false;
   await render(loaded);
 }
 
-const role = (name) => roleLabel(name, pathwayRoles);
-
-/** @param {any} next */
+/** @param {CaseView} next */
 async function render(next) {
   view = next;
   document.title = `${view.caseRef} · ${view.title} · Raccordo`;
@@ -75,8 +57,8 @@ function renderFacts() {
     ),
     fact('Situazione', view.status === 'done' ? h('span', { class: 'badge badge-done', text: 'Concluso' }) : h('span', { class: 'badge badge-active', text: 'In corso' })),
     view.outcome ? fact('Esito', view.outcome) : null,
-    fact('Prossima scadenza', timeElement(view.nextDeadline), ' ', view.status !== 'done' && isPast(view.nextDeadline) ? overdueBadge() : null),
-    fact('Aperto il', timeElement(view.startedAt), view.startedBy ? ` da ${role(view.startedBy.role)}` : ''),
+    fact('Prossima scadenza', timeElement(view.nextDeadline), ' ', view.overdue ? overdueBadge() : null),
+    fact('Aperto il', timeElement(view.startedAt), ` da ${view.startedBy.roleLabel}`),
     fact('Percorso', `${view.title} (versione ${view.version})`),
   );
 }
@@ -86,14 +68,8 @@ function renderFacts() {
 
 function renderActions() {
   const container = byId('actions');
-  // Sign-off events are open to the round's roles while it runs, also to one who has already signed: only offered
-  // while a signature of theirs is pending.
-  const signable = signableRounds().length > 0;
-  const claimable = claimableRounds().length > 0;
-  const events = (view.allowedEvents ?? []).filter((event) =>
-    event.type === 'signoff.claim' ? claimable : event.type === 'signoff.submit' ? signable : true,
-  );
-  if (events.length === 0) {
+  const actions = view.actions;
+  if (actions.length === 0) {
     replaceChildren(
       container,
       h('p', {
@@ -102,62 +78,43 @@ function renderActions() {
     );
     return;
   }
-  const signoffFirst = [...events].sort((a, b) => Number(b.type === 'signoff.submit') - Number(a.type === 'signoff.submit'));
+  const signoffFirst = [...actions].sort((a, b) => Number(b.kind === 'signoff') - Number(a.kind === 'signoff'));
   replaceChildren(
     container,
-    signoffFirst.map((event, index) => {
-      const form = event.type === 'signoff.submit' ? signoffForm(event) : event.type === 'signoff.claim' ? claimForm(event) : eventForm(event);
-      const details = h(
+    signoffFirst.map((action, index) =>
+      h(
         'details',
-        { class: 'action', 'data-event': event.type, open: index === 0 && (event.type === 'signoff.submit' || events.length === 1) },
-        h('summary', {}, h('span', { class: 'action-title', text: event.label })),
-        form,
-      );
-      return details;
-    }),
+        { class: 'action', 'data-event': action.type, open: index === 0 && (action.kind === 'signoff' || actions.length === 1) },
+        h('summary', {}, h('span', { class: 'action-title', text: action.label })),
+        action.kind === 'signoff' ? signoffForm(action) : action.kind === 'claim' ? claimForm(action) : eventForm(action),
+      ),
+    ),
   );
 }
 
-/**
- * The rounds the person may sign now: those waiting for their own role; those of a party without an account whose
- * signature their role records (`recordedBy`); and those of an absent evaluator their role may stand in for
- * (`substitutes`). The last two are sent on behalf of that role.
- */
-function signableRounds() {
-  const pending = view.pendingSignoffs ?? [];
-  return pending.flatMap((signoff) => {
-    const given = (on) => `${signoff.roundLabel}${on} (scadenza ${formatDate(signoff.dueAt)})`;
-    if (signoff.candidateRole === user?.role) return [{ signoff, onBehalfOf: undefined, label: given('') }];
-    const forWhom = role(signoff.candidateRole);
-    if ((signoff.recordedBy ?? []).includes(user?.role)) return [{ signoff, onBehalfOf: signoff.candidateRole, label: given(` — firma di: ${forWhom}`) }];
-    if ((signoff.substitutes ?? []).includes(user?.role)) {
-      return [{ signoff, onBehalfOf: signoff.candidateRole, label: given(` — in sostituzione di: ${forWhom}`) }];
-    }
-    return [];
-  });
-}
-
-/** Pending signatures of the person's that nobody has taken on yet. */
-function claimableRounds() {
-  return signableRounds().filter((round) => !round.signoff.assignee);
-}
-
-function roundSelect(id, rounds) {
+/** @param {string} id @param {NonNullable<CaseAction['targets']>} targets */
+function targetSelect(id, targets) {
   return h(
     'div',
     { class: 'field' },
     h('label', { for: id, text: 'Valutazione' }),
-    h('select', { id, name: 'round', 'aria-required': 'true' }, rounds.map((round, index) => h('option', { value: String(index), text: round.label }))),
+    h('select', { id, name: 'round', 'aria-required': 'true' }, targets.map((target, index) => h('option', { value: String(index), text: target.label }))),
   );
 }
 
-function signoffForm(event) {
-  const rounds = signableRounds();
-  if (rounds.length === 0) return h('p', { text: 'Nessuna valutazione in attesa della sua firma.' });
+/** @param {HTMLFormElement} form @param {NonNullable<CaseAction['targets']>} targets */
+function chosenTarget(form, targets) {
+  return targets[Number(/** @type {HTMLSelectElement} */ (form.elements.namedItem('round')).value)]?.payload ?? {};
+}
+
+/** @param {CaseAction} action */
+function signoffForm(action) {
+  const targets = action.targets ?? [];
+  const decisions = action.decisions ?? [];
   const summary = h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', hidden: true });
   const decisionError = h('p', { class: 'field-error', id: 'signoff-decision-error', hidden: true });
   const notesError = h('p', { class: 'field-error', id: 'signoff-notes-error', hidden: true });
-  const radios = Object.entries(decisionLabels).map(([value, label]) =>
+  const radios = decisions.map(({ value, label }) =>
     h(
       'div',
       { class: 'field field-check' },
@@ -165,13 +122,15 @@ function signoffForm(event) {
       h('label', { for: `signoff-decision-${value}`, text: label }),
     ),
   );
-  const notes = h('textarea', { id: 'signoff-notes', name: 'notes', rows: 4, maxlength: 4000, 'aria-describedby': 'signoff-notes-hint signoff-notes-error' });
+  const notes = /** @type {HTMLTextAreaElement} */ (
+    h('textarea', { id: 'signoff-notes', name: 'notes', rows: 4, maxlength: 4000, 'aria-describedby': 'signoff-notes-hint signoff-notes-error' })
+  );
   const form = /** @type {HTMLFormElement} */ (
     h(
       'form',
       { class: 'action-form', id: 'signoff-form', novalidate: true },
       summary,
-      roundSelect('signoff-round', rounds),
+      targetSelect('signoff-round', targets),
       h(
         'fieldset',
         { class: 'group group-choices', 'aria-describedby': 'signoff-decision-error' },
@@ -190,75 +149,75 @@ function signoffForm(event) {
       h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button', text: 'Firma la valutazione' })),
     )
   );
-  form.addEventListener('submit', async (submitEvent) => {
+  form.addEventListener('submit', (submitEvent) => {
     submitEvent.preventDefault();
-    const chosen = rounds[Number(/** @type {HTMLSelectElement} */ (form.elements.namedItem('round')).value)];
     const decision = /** @type {HTMLInputElement | null} */ (form.querySelector('input[name="decision"]:checked'))?.value;
     for (const slot of [decisionError, notesError]) slot.hidden = true;
     if (!decision) {
       showFieldError(decisionError, 'Scegliere una decisione');
-      renderErrorSummary(summary, 'La firma non è stata registrata', [{ label: 'Decisione', message: 'Scegliere una decisione', focus: /** @type {HTMLElement} */ (radios[0]?.firstChild) }]);
+      const first = /** @type {HTMLElement | undefined} */ (radios[0]?.firstChild ?? undefined);
+      renderErrorSummary(summary, 'La firma non è stata registrata', [{ label: 'Decisione', message: 'Scegliere una decisione', focus: first }]);
       return;
     }
-    const text = /** @type {HTMLTextAreaElement} */ (notes).value.trim();
-    const payload = {
-      round: chosen?.signoff.round,
-      decision,
-      ...(text ? { notes: text } : {}),
-      ...(chosen?.onBehalfOf ? { onBehalfOf: chosen.onBehalfOf } : {}),
-    };
-    await send(event, payload, form, (issues) => {
-      const entries = [];
-      for (const issue of issues) {
-        const target = issue.path.startsWith('notes') ? notesError : issue.path.startsWith('decision') ? decisionError : null;
-        if (target) showFieldError(target, issue.message);
-        entries.push({ label: issue.path.startsWith('notes') ? 'Note' : issue.path.startsWith('decision') ? 'Decisione' : 'Valutazione', message: issue.message });
-      }
-      renderErrorSummary(summary, 'La firma non è stata registrata', entries);
-    }, `Firma registrata: ${decisionLabels[decision]}.`);
+    const text = notes.value.trim();
+    const payload = { ...chosenTarget(form, targets), decision, ...(text ? { notes: text } : {}) };
+    const chosenLabel = decisions.find((option) => option.value === decision)?.label ?? decision;
+    void send(
+      action,
+      payload,
+      form,
+      (issues) => {
+        const fieldOf = (/** @type {string} */ path) => (path.startsWith('notes') ? 'Note' : path.startsWith('decision') ? 'Decisione' : 'Valutazione');
+        for (const issue of issues) {
+          const target = issue.path.startsWith('notes') ? notesError : issue.path.startsWith('decision') ? decisionError : null;
+          if (target) showFieldError(target, issue.message);
+        }
+        renderErrorSummary(summary, 'La firma non è stata registrata', issues.map((issue) => ({ label: fieldOf(issue.path), message: issue.message })));
+      },
+      `Firma registrata: ${chosenLabel}.`,
+    );
   });
   return form;
 }
 
-function claimForm(event) {
-  const rounds = claimableRounds();
-  if (rounds.length === 0) return h('p', { text: 'Nessuna valutazione da prendere in carico.' });
-  const id = `claim-round`;
+/** @param {CaseAction} action */
+function claimForm(action) {
+  const targets = action.targets ?? [];
   const form = /** @type {HTMLFormElement} */ (
     h(
       'form',
       { class: 'action-form', novalidate: true },
       h('p', { class: 'hint', text: 'Il compito sarà assegnato a lei: gli altri operatori dello stesso ruolo lo vedranno come preso in carico.' }),
-      roundSelect(id, rounds),
+      targetSelect('claim-round', targets),
       h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button button-secondary', text: 'Prendi in carico' })),
     )
   );
-  form.addEventListener('submit', async (submitEvent) => {
+  form.addEventListener('submit', (submitEvent) => {
     submitEvent.preventDefault();
-    const chosen = rounds[Number(/** @type {HTMLSelectElement} */ (form.elements.namedItem('round')).value)];
-    await send(event, { round: chosen?.signoff.round, ...(chosen?.onBehalfOf ? { onBehalfOf: chosen.onBehalfOf } : {}) }, form, undefined, 'Compito preso in carico.');
+    void send(action, chosenTarget(form, targets), form, undefined, 'Compito preso in carico.');
   });
   return form;
 }
 
-function eventForm(event) {
-  const schema = view.eventSchemas?.[event.type] ?? { type: 'object', properties: {} };
+/** @param {CaseAction} action */
+function eventForm(action) {
   const summary = h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', hidden: true });
   const fields = h('div');
-  const form = /** @type {HTMLFormElement} */ (
-    h('form', { class: 'action-form', novalidate: true, 'data-event': event.type }, summary, fields)
-  );
-  const generated = schemaForm(schema, fields, `event-${event.type.replace(/[^A-Za-z0-9]/g, '-')}`);
+  const form = /** @type {HTMLFormElement} */ (h('form', { class: 'action-form', novalidate: true, 'data-event': action.type }, summary, fields));
+  const generated = schemaForm(action.form, fields, `event-${action.type.replace(/[^A-Za-z0-9]/g, '-')}`);
   if (!generated.hasFields()) fields.appendChild(h('p', { class: 'hint', text: 'Questa azione non richiede altri dati. Confermare per registrarla.' }));
-  form.appendChild(h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button', text: `Registra: ${event.label}` })));
-  form.addEventListener('submit', async (submitEvent) => {
+  form.appendChild(h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button', text: `Registra: ${action.label}` })));
+  form.addEventListener('submit', (submitEvent) => {
     submitEvent.preventDefault();
     generated.clearIssues();
     summary.hidden = true;
-    await send(event, generated.value(), form, (issues) => {
-      const entries = generated.showIssues(issues);
-      renderErrorSummary(summary, `«${event.label}» non è stato registrato`, entries);
-    }, `«${event.label}» registrato.`);
+    void send(
+      action,
+      generated.value(),
+      form,
+      (issues) => renderErrorSummary(summary, `«${action.label}» non è stato registrato`, generated.showIssues(issues)),
+      `«${action.label}» registrato.`,
+    );
   });
   return form;
 }
@@ -270,7 +229,7 @@ function showFieldError(slot, message) {
 
 /**
  * Sends one event; on success shows the new state, on refusal the server's Italian message.
- * @param {{ type: string, label: string }} event @param {unknown} payload @param {HTMLFormElement} form
+ * @param {CaseAction} event @param {unknown} payload @param {HTMLFormElement} form
  * @param {((issues: { path: string, message: string }[]) => void) | undefined} onIssues @param {string} done
  */
 async function send(event, payload, form, onIssues, done) {
@@ -312,9 +271,7 @@ async function send(event, payload, form, onIssues, done) {
         : error instanceof ApiError && error.status === 403
           ? 'Azione non consentita al suo ruolo.'
           : `«${event.label}» non è stato registrato.`;
-    // The server names the event by its code: the person knows it by its label.
-    const detail = (error instanceof Error ? error.message : String(error)).split(event.type).join(`«${event.label}»`);
-    replaceChildren(actionError, h('strong', { text: lead }), ' ', detail);
+    replaceChildren(actionError, h('strong', { text: lead }), ' ', error instanceof Error ? error.message : String(error));
     actionError.hidden = false;
     actionError.focus();
     if (error instanceof ApiError && error.status === 409) {
@@ -346,7 +303,7 @@ function table(caption, headers, rows) {
 }
 
 function renderSignoffs() {
-  const pending = view.pendingSignoffs ?? [];
+  const pending = view.pendingSignoffs;
   const container = byId('signoffs');
   if (pending.length === 0) {
     replaceChildren(container, h('p', { text: 'Nessuna firma in attesa.' }));
@@ -360,11 +317,11 @@ function renderSignoffs() {
       pending.map((signoff) =>
         h(
           'tr',
-          { class: isPast(signoff.dueAt) ? 'row-overdue' : undefined },
+          { class: signoff.overdue ? 'row-overdue' : undefined },
           h('td', { text: signoff.roundLabel }),
-          h('td', {}, role(signoff.candidateRole), signoff.candidateRole === user?.role ? h('span', { class: 'badge badge-you', text: 'Il suo ruolo' }) : null),
+          h('td', {}, signoff.candidateRoleLabel, signoff.mine ? h('span', { class: 'badge badge-you', text: 'Il suo ruolo' }) : null),
           h('td', { text: signoff.assignee ?? 'Non ancora assegnata' }),
-          h('td', {}, timeElement(signoff.dueAt), ' ', isPast(signoff.dueAt) ? overdueBadge() : null),
+          h('td', {}, timeElement(signoff.dueAt), ' ', signoff.overdue ? overdueBadge() : null),
           h('td', {}, signoff.priority === 'high' ? h('span', { class: 'badge badge-warn', text: 'Alta' }) : 'Normale'),
         ),
       ),
@@ -373,7 +330,7 @@ function renderSignoffs() {
 }
 
 function renderRounds() {
-  const rounds = view.rounds ?? [];
+  const rounds = view.rounds;
   const container = byId('rounds');
   if (rounds.length === 0) {
     replaceChildren(container, h('p', { text: 'Nessuna valutazione aperta finora.' }));
@@ -382,7 +339,7 @@ function renderRounds() {
   replaceChildren(
     container,
     rounds.map((round) => {
-      const decisions = Object.entries(round.decisions ?? {});
+      const decisions = Object.values(round.decisions);
       return h(
         'div',
         { class: 'round' },
@@ -400,12 +357,12 @@ function renderRounds() {
           ? table(
               `Decisioni: ${round.label}`,
               ['Ruolo', 'Decisione', 'Firmata da', 'Data', 'Note'],
-              decisions.map(([roleName, decision]) =>
+              decisions.map((decision) =>
                 h(
                   'tr',
                   {},
-                  h('td', {}, role(roleName), decision.substitute ? ` (sostituto: ${role(decision.signedByRole)})` : ''),
-                  h('td', {}, h('span', { class: `badge ${decisionClasses[decision.decision] ?? ''}`, text: decisionLabels[decision.decision] ?? decision.decision })),
+                  h('td', {}, decision.roleLabel, decision.substitute ? ` (sostituto: ${decision.signedByRoleLabel})` : ''),
+                  h('td', {}, h('span', { class: `badge ${decisionClasses[decision.decision] ?? ''}`, text: decision.decisionLabel })),
                   h('td', { text: decision.signedBy }),
                   h('td', {}, timeElement(decision.at)),
                   h('td', { class: 'notes', text: decision.notes ?? '—' }),
@@ -419,7 +376,7 @@ function renderRounds() {
 }
 
 function renderDeadlines() {
-  const deadlines = view.deadlines ?? [];
+  const deadlines = view.deadlines;
   const container = byId('deadlines');
   if (deadlines.length === 0) {
     replaceChildren(container, h('p', { text: 'Nessun termine procedurale in corso.' }));
@@ -437,7 +394,7 @@ function renderDeadlines() {
           h('strong', { text: deadline.label }),
           ': ',
           timeElement(deadline.dueAt),
-          deadline.suspended ? h('span', { class: 'badge badge-muted', text: 'Sospeso' }) : isPast(deadline.dueAt) ? [' ', overdueBadge()] : null,
+          deadline.suspended ? h('span', { class: 'badge badge-muted', text: 'Sospeso' }) : deadline.overdue ? [' ', overdueBadge()] : null,
         ),
       ),
     ),
@@ -445,24 +402,14 @@ function renderDeadlines() {
 }
 
 function renderAlerts() {
-  const alerts = view.alerts ?? [];
+  const alerts = view.alerts;
   byId('alerts-panel').hidden = alerts.length === 0;
   replaceChildren(
     byId('alerts'),
     h(
       'ul',
       { class: 'plain-list' },
-      alerts.map((alert) =>
-        h(
-          'li',
-          { class: 'alert-item' },
-          timeElement(alert.at),
-          ' — ',
-          alert.kind === 'unstaffed'
-            ? `Nessun operatore disponibile per: ${(alert.roles ?? []).map(role).join(', ') || 'ruolo non indicato'}`
-            : `Notifica non recapitata a: ${(alert.operators ?? []).join(', ') || 'destinatari non indicati'}`,
-        ),
-      ),
+      alerts.map((alert) => h('li', { class: 'alert-item' }, timeElement(alert.at), ' — ', alert.message)),
     ),
   );
 }
@@ -470,32 +417,12 @@ function renderAlerts() {
 // ---------------------------------------------------------------------------------------------------------------
 // Timeline
 
-/** Labels of states by Mermaid id, read from the diagram's `state "Label" as id` lines. */
-function stateLabelsFromDiagram(diagram) {
-  const labels = new Map();
-  for (const match of String(diagram ?? '').matchAll(/^\s*state "([^"]*)" as (\S+)/gm)) labels.set(match[2], match[1]);
-  return labels;
-}
-
 function renderTimeline() {
-  const fromDiagram = stateLabelsFromDiagram(view.diagram);
-  const stateName = (key) => {
-    if (!key) return '—';
-    if (key === view.state) return view.stateLabel;
-    const id = key.replace(/[^A-Za-z0-9_]/g, '_');
-    return fromDiagram.get(id) ?? fromDiagram.get(`s_${id}`) ?? key;
-  };
-  const decisions = (view.rounds ?? []).flatMap((round) => Object.values(round.decisions ?? {}));
-  const decisionOf = (entry) => {
-    if (!entry.event.startsWith('signoff.submit') || !entry.actor) return undefined;
-    return decisions.find((decision) => decision.signedBy === entry.actor.id && decision.at === entry.at);
-  };
-  const entries = [...(view.timeline ?? [])].reverse();
+  const entries = [...view.timeline].reverse();
   replaceChildren(
     byId('timeline').querySelector('tbody') ?? byId('timeline'),
-    entries.map((entry) => {
-      const decision = decisionOf(entry);
-      return h(
+    entries.map((entry) =>
+      h(
         'tr',
         { 'data-event': entry.event },
         h('td', { class: 'nowrap' }, timeElement(entry.at)),
@@ -503,55 +430,31 @@ function renderTimeline() {
           'td',
           {},
           entry.label,
-          decision
-            ? [': ', h('span', { class: `badge ${decisionClasses[decision.decision] ?? ''}`, text: decisionLabels[decision.decision] ?? decision.decision })]
-            : null,
+          entry.decision ? [': ', h('span', { class: `badge ${decisionClasses[entry.decision.value] ?? ''}`, text: entry.decision.label })] : null,
         ),
-        h('td', { text: entry.actor ? role(entry.actor.role) : 'Sistema' }),
-        h('td', {
-          text: !entry.from
-            ? `Inizio in «${stateName(entry.to)}»`
-            : entry.from === entry.to
-              ? `Resta in «${stateName(entry.to)}»`
-              : `${stateName(entry.from)} → ${stateName(entry.to)}`,
-        }),
-      );
-    }),
+        h('td', { text: entry.actor?.roleLabel ?? 'Sistema' }),
+        h('td', { text: entry.transition }),
+      ),
+    ),
   );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Case data (as the start schema names it)
-
-function displayValue(schema, value) {
-  if (value === undefined || value === null || value === '') return '—';
-  if (typeof value === 'boolean') return value ? 'Sì' : 'No';
-  if (schema?.oneOf || schema?.enum) {
-    const option = (schema.oneOf ?? []).find((candidate) => candidate.const === value);
-    return option?.title ?? String(value);
-  }
-  if (schema?.format === 'date-time') return formatDate(String(value));
-  if (schema?.format === 'date') return formatDate(String(value), false);
-  return String(value);
-}
-
-function dataList(schema, value) {
-  if (value === null || typeof value !== 'object') return h('span', { text: displayValue(schema, value) });
-  if (Array.isArray(value)) {
-    if (value.length === 0) return h('span', { text: 'Nessuno' });
-    return h('ul', { class: 'plain-list' }, value.map((item) => h('li', {}, dataList(schema?.items, item))));
-  }
-  const properties = schema?.properties ?? {};
-  const keys = [...Object.keys(properties).filter((key) => key in value), ...Object.keys(value).filter((key) => !(key in properties))];
-  return h(
-    'dl',
-    { class: 'data-list' },
-    keys.map((key) => h('div', { class: 'fact' }, h('dt', { text: properties[key]?.title ?? key }), h('dd', {}, dataList(properties[key], value[key])))),
-  );
-}
+// Case data
 
 function renderData() {
-  replaceChildren(byId('case-data'), view.data === undefined ? h('p', { text: 'Dati non disponibili.' }) : dataList(pathway?.startSchema, view.data));
+  replaceChildren(
+    byId('case-data'),
+    view.dataFields.length === 0
+      ? h('p', { text: 'Dati non disponibili.' })
+      : h(
+          'dl',
+          { class: 'data-list' },
+          view.dataFields.map((field) =>
+            h('div', { class: `fact depth-${Math.min(field.depth, 4)}` }, h('dt', { text: field.label }), h('dd', { text: field.text || ' ' })),
+          ),
+        ),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // /cases: the cases of the pathways the person's role takes part in, with filters kept in the address (shareable).
-import { api, byId, h, hideLoading, isPast, learnRoles, loadPathways, overdueBadge, replaceChildren, requireUser, roleLabel, showError, timeElement } from './common.js';
+import { api, byId, h, hideLoading, loadPathways, overdueBadge, replaceChildren, requireUser, showError, timeElement } from './common.js';
 
 const kindSelect = /** @type {HTMLSelectElement} */ (byId('filter-kind'));
 const stateSelect = /** @type {HTMLSelectElement} */ (byId('filter-state'));
@@ -9,7 +9,6 @@ const overdueBox = /** @type {HTMLInputElement} */ (byId('filter-overdue'));
 async function main() {
   await requireUser();
   const pathways = await loadPathways();
-  learnRoles(pathways);
   const params = new URLSearchParams(location.search);
   const filters = {
     kind: params.get('kind') ?? '',
@@ -41,7 +40,7 @@ async function main() {
   const [cases, forStates] = await Promise.all([api('GET', query(true)), filters.state ? api('GET', query(false)) : undefined]);
   fillStates(forStates ?? cases, filters.state, pathways);
   hideLoading();
-  render(cases, pathways, filters);
+  render(cases, filters);
 }
 
 function fillStates(cases, chosen, pathways) {
@@ -66,8 +65,7 @@ function fillStates(cases, chosen, pathways) {
   stateSelect.value = chosen;
 }
 
-function render(cases, pathways, filters) {
-  const rolesOf = new Map(pathways.map((pathway) => [pathway.kind, pathway.roles]));
+function render(cases, filters) {
   const active = [filters.kind, filters.state, filters.pendingRole, filters.overdue].some(Boolean);
   const count = byId('cases-count');
   count.textContent =
@@ -84,14 +82,14 @@ function render(cases, pathways, filters) {
   replaceChildren(
     byId('cases-table').querySelector('tbody') ?? byId('cases-table'),
     sorted.map((summary) => {
-      const late = summary.overdue || (summary.pendingRoles.length > 0 && isPast(summary.nextDeadline));
+      const late = summary.overdue;
       return h(
         'tr',
         { class: late ? 'row-overdue' : undefined },
         h('th', { scope: 'row' }, h('a', { href: `/cases/${encodeURIComponent(summary.caseRef)}`, class: 'ref', text: summary.caseRef })),
         h('td', { text: summary.title }),
         h('td', { text: summary.stateLabel }),
-        h('td', { text: summary.pendingRoles.map((role) => roleLabel(role, rolesOf.get(summary.kind))).join(', ') || '—' }),
+        h('td', { text: summary.pendingRoleLabels.join(', ') || '—' }),
         h('td', {}, timeElement(summary.nextDeadline), late ? [' ', overdueBadge()] : null),
         h('td', {}, timeElement(summary.startedAt, false)),
       );

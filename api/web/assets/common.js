@@ -57,7 +57,7 @@ export class ApiError extends Error {
     super(apiMessage(status, body));
     this.status = status;
     this.code = body?.code;
-    this.issues = (body?.issues ?? []).map((issue) => ({ path: issue.path, message: italianIssue(issue.message) }));
+    this.issues = body?.issues ?? [];
   }
 }
 
@@ -76,36 +76,6 @@ const statusMessages = {
 function apiMessage(status, body) {
   if (body && typeof body.message === 'string' && body.message.trim()) return body.message;
   return statusMessages[status] ?? (status >= 500 ? statusMessages[500] : `Errore imprevisto (${status}).`);
-}
-
-/**
- * The pathways' schemas carry Italian messages; generic checks (a missing field, a wrong type) may still answer in
- * English from the validation library: those are said again in Italian.
- * @param {string} message
- */
-export function italianIssue(message) {
-  const text = String(message ?? '').trim();
-  if (!text) return 'Valore non valido';
-  if (/^(Required|Invalid input: expected \w+, received undefined)/i.test(text)) return 'Campo obbligatorio';
-  if (/^Invalid input: expected (number|integer)/i.test(text)) return 'Indicare un numero';
-  if (/^Invalid input: expected boolean/i.test(text)) return 'Indicare sì o no';
-  if (/^Invalid (input|option|value)|^Invalid enum/i.test(text)) return 'Valore non valido';
-  if (/^Invalid (ISO )?(date|datetime)/i.test(text)) return 'Data non valida';
-  const tooSmall = text.match(/^Too small: expected (string|number|array) to (have|be) >=?\s*(\d+)/i);
-  if (tooSmall) {
-    const [, kind, , amount] = tooSmall;
-    if (kind === 'string') return amount === '1' ? 'Campo obbligatorio' : `Almeno ${amount} caratteri`;
-    if (kind === 'array') return amount === '1' ? 'Scegliere almeno una voce' : `Scegliere almeno ${amount} voci`;
-    return `Il valore minimo è ${amount}`;
-  }
-  const tooBig = text.match(/^Too big: expected (string|number|array) to (have|be) <=?\s*(\d+)/i);
-  if (tooBig) {
-    const [, kind, , amount] = tooBig;
-    if (kind === 'string') return `Al massimo ${amount} caratteri`;
-    if (kind === 'array') return `Al massimo ${amount} voci`;
-    return `Il valore massimo è ${amount}`;
-  }
-  return text;
 }
 
 /**
@@ -158,21 +128,6 @@ export function loadPathways() {
   return pathwaysPromise;
 }
 
-/** Italian names of roles, from every pathway the person sees; a pathway's own names win for its cases. */
-const roleNames = new Map();
-
-/** @param {string} role @param {Record<string, string>} [pathwayRoles] */
-export function roleLabel(role, pathwayRoles) {
-  return pathwayRoles?.[role] ?? roleNames.get(role) ?? role;
-}
-
-/** @param {any[]} pathways */
-export function learnRoles(pathways) {
-  for (const pathway of pathways) {
-    for (const [role, label] of Object.entries(pathway.roles ?? {})) if (!roleNames.has(role)) roleNames.set(role, label);
-  }
-}
-
 /**
  * The logged-in person, or off to the login page. Fills the header (name, role, "Esci").
  * @returns {Promise<{ id: string, name: string, role: string, roles: string[], roleLabels: Record<string, string>, organisation: string }>}
@@ -189,16 +144,11 @@ export async function requireUser() {
     throw error;
   }
   const user = session.user;
-  try {
-    learnRoles(await loadPathways());
-  } catch {
-    // Role names are a nicety: the raw role still identifies the person.
-  }
   const box = document.getElementById('user-box');
   if (box) {
     byId('user-name').textContent = user.name;
     if (user.roles.length > 1) showRoleSwitch(user);
-    else byId('user-role').textContent = roleLabel(user.role);
+    else byId('user-role').textContent = user.roleLabels[user.role] ?? user.role;
     box.hidden = false;
     byId('logout').addEventListener('click', logout);
   }

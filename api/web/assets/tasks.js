@@ -1,35 +1,30 @@
 // "/": I miei compiti — the cases waiting for the person's role, overdue ones first.
-import { api, byId, h, hideLoading, isPast, overdueBadge, replaceChildren, requireUser, roleLabel, showError, timeElement, loadPathways } from './common.js';
+import { api, byId, h, hideLoading, overdueBadge, replaceChildren, requireUser, showError, timeElement } from './common.js';
+
+/** @typedef {import('zod').infer<typeof import('../../routes/cases.js').taskSchema>} Task */
 
 async function main() {
   const user = await requireUser();
-  const [tasks, pathways] = await Promise.all([api('GET', '/api/tasks'), loadPathways().catch(() => [])]);
-  const rolesOf = new Map(pathways.map((pathway) => [pathway.kind, pathway.roles]));
-  // The API sorts overdue first; sorting again keeps that promise even if it ever changes.
-  const sorted = [...tasks].sort(
-    (a, b) => Number(overdue(b)) - Number(overdue(a)) || (a.nextDeadline ?? '~').localeCompare(b.nextDeadline ?? '~'),
-  );
+  /** @type {Task[]} */
+  const sorted = await api('GET', '/api/tasks');
   hideLoading();
   const intro = byId('tasks-intro');
-  const late = sorted.filter(overdue).length;
+  const late = sorted.filter((task) => task.overdue).length;
   intro.textContent =
     sorted.length === 0
       ? ''
-      : `${sorted.length === 1 ? '1 compito' : `${sorted.length} compiti`} per il ruolo ${roleLabel(user.role)}` +
+      : `${sorted.length === 1 ? '1 compito' : `${sorted.length} compiti`} per il ruolo ${user.roleLabels[user.role] ?? user.role}` +
         (late ? `, di cui ${late} in ritardo.` : '.');
   intro.hidden = sorted.length === 0;
   byId('tasks-empty').hidden = sorted.length > 0;
   const list = byId('task-list');
-  replaceChildren(list, sorted.map((task) => taskItem(task, rolesOf.get(task.kind))));
+  replaceChildren(list, sorted.map(taskItem));
   list.hidden = sorted.length === 0;
 }
 
-function overdue(task) {
-  return task.overdue || isPast(task.nextDeadline);
-}
-
-function taskItem(task, pathwayRoles) {
-  const late = overdue(task);
+/** @param {Task} task */
+function taskItem(task) {
+  const late = task.overdue;
   return h(
     'li',
     { class: `card${late ? ' card-overdue' : ''}` },
@@ -43,7 +38,7 @@ function taskItem(task, pathwayRoles) {
       'dl',
       { class: 'inline-facts' },
       h('div', {}, h('dt', { text: 'Stato' }), h('dd', { text: task.stateLabel })),
-      h('div', {}, h('dt', { text: 'Compito per' }), h('dd', { text: roleLabel(task.role, pathwayRoles) })),
+      h('div', {}, h('dt', { text: 'Compito per' }), h('dd', { text: task.roleLabel })),
       h('div', {}, h('dt', { text: 'Scadenza' }), h('dd', {}, timeElement(task.nextDeadline))),
     ),
   );

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { coOwnedBy } from '../machines/access.js';
 import { pathways } from '../machines/registry.js';
-import { coOwnedBy } from '../workflows/messages.js';
+import type { Config } from './config.js';
 
 /** What operators, hospital systems and hand-over events name: never a person, only ids, types and areas. */
 const organisationId = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'Identificativo di organizzazione non valido');
@@ -121,4 +123,18 @@ export function demoDirectory(): Directory {
       organisation: demoOrganisationOfRole[role] ?? 'health-authority',
     })),
   });
+}
+
+/** Demo mode seeds one operator per role; otherwise the directory is a JSON file of organisations and operators. */
+export function loadDirectory(config: Pick<Config, 'RACCORDO_DIRECTORY_FILE' | 'RACCORDO_DEMO_MODE'>): Directory {
+  if (config.RACCORDO_DIRECTORY_FILE) {
+    const parsed = directoryFileSchema.safeParse(JSON.parse(readFileSync(config.RACCORDO_DIRECTORY_FILE, 'utf8')));
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+      throw new Error(`RACCORDO_DIRECTORY_FILE ${config.RACCORDO_DIRECTORY_FILE} is invalid (${problems})`);
+    }
+    return createDirectory(parsed.data);
+  }
+  if (config.RACCORDO_DEMO_MODE) return demoDirectory();
+  throw new Error('RACCORDO_DIRECTORY_FILE is required when demo mode is off');
 }
