@@ -1,26 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { z } from 'zod';
 import { concealedParts } from '../machines/access.js';
 import type { PathwayDefinition } from '../machines/pathway.js';
 import { findPathway } from '../machines/registry.js';
 import { searchAttributes } from '../workflows/search-attributes.js';
 import type { SessionUser } from './auth.js';
 import { pathwaysOf } from './routes/pathways.js';
+import type { CaseSummary } from './schemas.js';
 
-export const caseSummarySchema = z.object({
-  caseRef: z.string(),
-  kind: z.string(),
-  title: z.string(),
-  state: z.string(),
-  stateLabel: z.string(),
-  pendingRoles: z.array(z.string()),
-  /** The Italian names of `pendingRoles`, in the same order. */
-  pendingRoleLabels: z.array(z.string()),
-  nextDeadline: z.string().optional(),
-  overdue: z.boolean(),
-  startedAt: z.string().optional(),
-});
-export type CaseSummary = z.infer<typeof caseSummarySchema>;
 
 export interface CaseFilters {
   kind?: string;

@@ -1,16 +1,8 @@
 import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { refusalCodes, type FieldIssue, type Refusal, type RefusalCode } from '../machines/access.js';
 
-/** Every refusal of the API has this shape: a stable code, an Italian message and, for bad input, the fields at fault. */
-export const errorSchema = z.object({
-  code: z.string(),
-  message: z.string(),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
-export type ApiErrorBody = z.infer<typeof errorSchema>;
 
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
 

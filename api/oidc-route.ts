@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from './auth.js';
 import { OIDC_CALLBACK_PATH, OidcLoginError, pendingLoginSchema, type OidcLogin, type PendingLogin } from './oidc.js';
-import { errorSchema, fail } from './errors.js';
+import { fail } from './errors.js';
+import { errorSchema } from './schemas.js';
 import { loginRateLimit, setSessionCookie } from './session-auth.js';
 import { loginRefusedPage } from './web/index.js';
 

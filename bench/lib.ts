@@ -30,6 +30,8 @@ export function summarize(samples: readonly number[]): Summary {
 
 export const now = () => performance.now();
 
+export const round2 = (value: number) => Math.round(value * 100) / 100;
+
 /** Runs `task(i)` for i in [0, count) with at most `concurrency` in flight; failures are counted, not thrown. */
 export async function pool(
   count: number,
@@ -114,8 +116,9 @@ export function cpuMeter(pids: Record<string, number | undefined>) {
     for (const [name, pid] of Object.entries(pids)) perProcess[name] = pid ? processCpuSeconds(pid) - start[name]! : NaN;
     const busy = endMachine.busy - startMachine.busy;
     const total = endMachine.total - startMachine.total;
-    const ours = Object.values(perProcess).filter(Number.isFinite).reduce((sum, value) => sum + value, 0);
-    const round2 = (value: number) => Math.round(value * 100) / 100;
+    const ours = Object.values(perProcess)
+      .filter(Number.isFinite)
+      .reduce((sum, value) => sum + value, 0);
     return {
       cpuSeconds: Object.fromEntries(Object.entries(perProcess).map(([name, value]) => [name, round2(value)])),
       machineBusyPercent: Math.round((100 * busy) / Math.max(total, 1e-9)),

@@ -54,7 +54,14 @@ function measure(name: string, codePath: string, workflows: number): ModuleCost 
   );
   const context = vm.createContext({}, { microtaskMode: 'afterEvaluate' });
   Object.defineProperty(context, '__webpack_module_cache__', { value: moduleCache });
-  Object.assign(context, { URL, URLSearchParams, TextEncoder, TextDecoder, AbortController, console: { log() {}, warn() {}, error() {}, info() {}, debug() {} } });
+  Object.assign(context, {
+    URL,
+    URLSearchParams,
+    TextEncoder,
+    TextDecoder,
+    AbortController,
+    console: { log() {}, warn() {}, error() {}, info() {}, debug() {} },
+  });
   vm.runInContext(code, context, { filename: codePath });
   // As the SDK does: the bundle's preloaded modules are evaluated once, into the shared cache, before any workflow.
   vm.runInContext('__TEMPORAL__.preloadModules?.()', context);

@@ -7,8 +7,9 @@ import { caseProjectionSchema } from '../../machines/projection.js';
 import { pathways } from '../../machines/registry.js';
 import type { AuditLog } from '../audit.js';
 import type { Auth } from '../auth.js';
-import { caseSummarySchema, listCases } from '../case-list.js';
-import { engineBusy, errorSchema, fail } from '../errors.js';
+import { listCases } from '../case-list.js';
+import { engineBusy, fail } from '../errors.js';
+import { caseSummarySchema, errorSchema, handedBackSchema, taskSchema } from '../schemas.js';
 import type { CaseService } from '../cases.js';
 import { actorOf, operatorOf, requireOperator } from '../session-auth.js';
 
@@ -28,19 +29,7 @@ const keyword = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'Valore non valido')
 const caseRefParam = z.object({ ref: z.string().regex(/^[A-Z0-9]{2,5}-[A-Z0-9-]{4,20}$/, 'Riferimento del caso non valido') });
 const refusals = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema };
 
-export const taskSchema = z.object({
-  caseRef: z.string(),
-  kind: z.string(),
-  title: z.string(),
-  stateLabel: z.string(),
-  role: z.string(),
-  roleLabel: z.string(),
-  nextDeadline: z.string().optional(),
-  overdue: z.boolean(),
-});
 
-/** What a host that declined a case reads instead of it: it is no longer theirs to see. */
-export const handedBackSchema = z.object({ caseRef: z.string(), handedBack: z.literal(true), message: z.string() });
 
 const accessEntrySchema = z.object({
   at: z.string(),

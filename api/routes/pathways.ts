@@ -3,20 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { currentPathway, pathways } from '../../machines/registry.js';
 import type { Auth } from '../auth.js';
-import { errorSchema } from '../errors.js';
+import { errorSchema, pathwaySummarySchema } from '../schemas.js';
 import { operatorOf, requireOperator } from '../session-auth.js';
 
-export const pathwaySummarySchema = z.object({
-  kind: z.string(),
-  version: z.string(),
-  title: z.string(),
-  /** The JSON Schema of the start form. */
-  startSchema: z.record(z.string(), z.unknown()),
-  /** Every role of the pathway, with its Italian name. */
-  roles: z.record(z.string(), z.string()),
-  canStart: z.boolean(),
-});
-export type PathwaySummary = z.infer<typeof pathwaySummarySchema>;
 
 /** The pathways a role takes part in: the only ones whose cases it may list or open. */
 export const pathwaysOf = (role: string) => pathways.filter((pathway) => role in pathway.roles);

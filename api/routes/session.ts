@@ -3,27 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { knownRoles } from '../../platform/directory.js';
 import type { Auth, SessionUser } from '../auth.js';
-import { errorSchema, fail } from '../errors.js';
+import { fail } from '../errors.js';
+import { errorSchema, loginMethodsSchema, sessionUserSchema, type LoginMethods } from '../schemas.js';
 import { loginRateLimit, operatorOf, requireOperator, SESSION_COOKIE, setSessionCookie } from '../session-auth.js';
 
-export const sessionUserSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  role: z.string(),
-  roles: z.array(z.string()),
-  /** The Italian names of the person's roles, for the role switch: the pathways of the active role may name none of the others. */
-  roleLabels: z.record(z.string(), z.string()),
-  organisation: z.string(),
-});
 const sessionResponse = z.object({ user: sessionUserSchema });
 
-export const loginMethodsSchema = z.object({
-  /** Username and password (POST /api/session). */
-  password: z.boolean(),
-  /** Single sign-on with the OpenID provider (GET /api/session/oidc). */
-  oidc: z.boolean(),
-});
-export type LoginMethods = z.infer<typeof loginMethodsSchema>;
 
 export interface SessionRouteDeps {
   auth: Auth;
