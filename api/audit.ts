@@ -145,7 +145,7 @@ async function withFileLock<T>(lockFile: string, work: () => Promise<T>): Promis
         await rm(lockFile, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`${lockFile}: registro degli accessi bloccato da un altro processo`);
+      if (Date.now() > deadline) throw new Error(`${lockFile}: registro degli accessi bloccato da un altro processo`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 8));
     }
   }

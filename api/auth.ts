@@ -28,7 +28,9 @@ const userOf = (operator: Operator, role = operator.roles[0]!): SessionUser => (
  */
 function parseApiKeys(config: Config, directory: Directory): Map<string, Actor> {
   const keys = new Map<string, Actor>();
-  const entries = config.RACCORDO_HOSPITAL_API_KEYS.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = config.RACCORDO_HOSPITAL_API_KEYS.split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   for (const entry of entries) {
     const separator = entry.indexOf(':');
     if (separator < 1 || separator === entry.length - 1) throw new Error('RACCORDO_HOSPITAL_API_KEYS: each entry must be hospital-id:key');
@@ -36,7 +38,8 @@ function parseApiKeys(config: Config, directory: Directory): Map<string, Actor> 
     if (!directory.organisation(hospital)) throw new Error(`RACCORDO_HOSPITAL_API_KEYS: ${hospital} is not in the directory's register of organisations`);
     keys.set(entry.slice(separator + 1), { id: `system:${hospital}`, role: 'ward', organisation: hospital });
   }
-  if (config.RACCORDO_DEMO_MODE && directory.organisation(DEMO_HOSPITAL)) keys.set(DEMO_HOSPITAL_API_KEY, { id: `system:${DEMO_HOSPITAL}`, role: 'ward', organisation: DEMO_HOSPITAL });
+  if (config.RACCORDO_DEMO_MODE && directory.organisation(DEMO_HOSPITAL))
+    keys.set(DEMO_HOSPITAL_API_KEY, { id: `system:${DEMO_HOSPITAL}`, role: 'ward', organisation: DEMO_HOSPITAL });
   return keys;
 }
 

@@ -7,7 +7,6 @@ import type { SessionUser } from './auth.js';
 import { pathwaysOf } from './routes/pathways.js';
 import type { CaseSummary } from './schemas.js';
 
-
 export interface CaseFilters {
   kind?: string;
   state?: string;
@@ -61,7 +60,10 @@ export async function listCases(client: Client, { role, organisation }: SessionU
       caseRef: execution.workflowId,
       kind,
       title: pathway?.title ?? kind,
-      ...deepestLabelled(pathway, (attributes.get(searchAttributes.state) ?? []).filter((path) => !concealed?.states.has(path))),
+      ...deepestLabelled(
+        pathway,
+        (attributes.get(searchAttributes.state) ?? []).filter((path) => !concealed?.states.has(path)),
+      ),
       pendingRoles,
       pendingRoleLabels: pendingRoles.map((pending) => pathway?.roles[pending] ?? pending),
       ...(deadline ? { nextDeadline: deadline.toISOString() } : {}),

@@ -1,10 +1,4 @@
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  ApplicationFailure,
-  type Client,
-} from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, ApplicationFailure, type Client } from '@temporalio/client';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { breakGlassReasonRefusal, fieldIssues, handOverFields, readAccess, type FieldIssue, type RefusalCode } from '../machines/access.js';
 import { caseSettingsSchema, systemActor, type Actor, type CaseSettings } from '../machines/case.js';
@@ -99,7 +93,9 @@ export function createCaseService(client: Client, taskQueue: string, options: Ca
     const parsed = pathway.parametersSchema.safeParse(values ?? {});
     // A configuration fault, not the caller's: the message says what the administrator must fix.
     if (!parsed.success) {
-      const problems = fieldIssues(parsed.error).map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+      const problems = fieldIssues(parsed.error)
+        .map((issue) => `${issue.path}: ${issue.message}`)
+        .join('; ');
       throw new Error(`parameters of ${pathway.kind} in force on ${day} are missing or invalid (${problems})`);
     }
     return parsed.data;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { PayloadKeyError } from '../platform/codec.js';
 import type { Auth, SessionUser } from './auth.js';
 import { fail } from './errors.js';
+import { errorSchema } from './schemas.js';
 import { SESSION_COOKIE } from './session-auth.js';
 
 /**
@@ -102,7 +103,12 @@ export function registerCodecEndpoint(app: FastifyInstance, options: CodecEndpoi
     onRequest: guard,
     // The UI sends whole histories' payloads at once.
     bodyLimit: 16 * 1024 * 1024,
-    schema: { tags: ['codec'], security: [{ session: [] }], body: codecRequestSchema },
+    schema: {
+      tags: ['codec'],
+      security: [{ session: [] }],
+      body: codecRequestSchema,
+      response: { 200: codecRequestSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 422: errorSchema },
+    },
   };
 
   api.post(CODEC_PATHS.decode, routeOptions, async (request, reply) => {

@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { refusalCodes, type FieldIssue, type Refusal, type RefusalCode } from '../machines/access.js';
 
-
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
 
 /** An error a caller can act on, thrown anywhere and answered by the one error handler. */

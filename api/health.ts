@@ -61,11 +61,7 @@ export function createHealthCheck(connection: Connection, mailer: Transporter, i
   };
   return {
     async report() {
-      const [temporal, smtp, oidc] = await Promise.all([
-        probe(askTemporal),
-        probe(() => mailer.verify()),
-        discovery ? probe(askProvider) : undefined,
-      ]);
+      const [temporal, smtp, oidc] = await Promise.all([probe(askTemporal), probe(() => mailer.verify()), discovery ? probe(askProvider) : undefined]);
       const status = temporal === 'up' && smtp === 'up' && oidc !== 'down' ? 'ok' : 'degraded';
       return { status, temporal, smtp, ...(oidc ? { oidc } : {}) };
     },

@@ -217,8 +217,7 @@ function sourcesOf(trigger: Trigger): Record<string, FieldLocation> {
   };
 }
 
-const locationText = (location: FieldLocation) =>
-  `${location.segment}-${location.field}${location.component ? `.${location.component}` : ''}`;
+const locationText = (location: FieldLocation) => `${location.segment}-${location.field}${location.component ? `.${location.component}` : ''}`;
 
 /** The signal as the message states it; unreadable dates are passed on as they are, for the schema to reject. */
 function signalCandidate(message: Hl7Message, trigger: Trigger, homeless: boolean) {
@@ -299,7 +298,10 @@ async function answerTo(message: Hl7Message, options: Hl7ListenerOptions, rule: 
     // The pathway's own start schema may still refuse what the signal's schema let through.
     if (error instanceof CaseError && error.status === 400) {
       const issues = error.issues.length ? error.issues : [{ path: '', message: error.message }];
-      const problems = problemsOf(issues.map((issue) => ({ ...issue, missing: false })), trigger);
+      const problems = problemsOf(
+        issues.map((issue) => ({ ...issue, missing: false })),
+        trigger,
+      );
       return { ack: 'AE', outcome: 'invalid', text: describe(problems), problems };
     }
     options.log.error({ err: errorSummary(error) }, 'HL7 discharge signal failed');
@@ -376,7 +378,11 @@ const isParseFailure = (error: unknown) => (error as { type?: unknown } | undefi
 export async function startHl7Listener(options: Hl7ListenerOptions): Promise<Hl7Listener> {
   const rule = homelessRuleSchema.safeParse(options.homelessRule);
   if (!rule.success) {
-    throw new Error(`RACCORDO_HL7_HOMELESS_RULE: ${fieldIssues(rule.error).map((issue) => issue.message).join('; ')}`);
+    throw new Error(
+      `RACCORDO_HL7_HOMELESS_RULE: ${fieldIssues(rule.error)
+        .map((issue) => issue.message)
+        .join('; ')}`,
+    );
   }
   const { log } = options;
   // Each connection's messages are answered in the order they came: the last answer in the works, per connection.
@@ -419,9 +425,9 @@ export async function startHl7Listener(options: Hl7ListenerOptions): Promise<Hl7
         log.warn({ outcome: 'unparseable', ack: 'AR' }, 'HL7 message unparseable');
         enqueue(async () => {
           // Refused either way: a register that cannot be written changes nothing in the answer.
-          await options.audit.append(auditRecord(options.actor, 'unparseable', undefined)).catch((error: unknown) =>
-            log.error({ err: errorSummary(error) }, 'HL7 message not recorded in the register of accesses'),
-          );
+          await options.audit
+            .append(auditRecord(options.actor, 'unparseable', undefined))
+            .catch((error: unknown) => log.error({ err: errorSummary(error) }, 'HL7 message not recorded in the register of accesses'));
           if (!connection.isClosed()) connection.send(rejectionOfUnparseable());
         });
       } else {

@@ -3,7 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Actor } from '../machines/case.js';
 import type { Auth } from './auth.js';
 import type { CaseService } from './cases.js';
-import { hospitalDischargeSchema, receiveHospitalDischarge } from './hospital.js';
+import { fail } from './errors.js';
+import { hospitalDischargeOutcomeSchema, hospitalDischargeSchema, receiveHospitalDischarge } from './hospital.js';
+import { errorSchema } from './schemas.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,17 +18,29 @@ export async function registerHospitalRoute(app: FastifyInstance, { cases, auth 
   app.withTypeProvider<ZodTypeProvider>().post(
     '/api/hospital/discharges',
     {
-      schema: { tags: ['ospedale'], security: [{ hospitalKey: [] }], body: hospitalDischargeSchema },
+      schema: {
+        tags: ['ospedale'],
+        security: [{ hospitalKey: [] }],
+        body: hospitalDischargeSchema,
+        response: {
+          200: hospitalDischargeOutcomeSchema,
+          201: hospitalDischargeOutcomeSchema,
+          400: errorSchema,
+          401: errorSchema,
+          403: errorSchema,
+          503: errorSchema,
+        },
+      },
       // Before the body is validated: without a valid key the answer is 401, whatever was sent.
       onRequest: async (request, reply) => {
         request.hospitalSystem = auth.hospitalSystem(request.headers.authorization);
-        if (!request.hospitalSystem) return reply.code(401).send({ code: 'Unauthenticated', message: 'Chiave API mancante o non valida' });
+        if (!request.hospitalSystem) return fail(reply, 401, 'Unauthenticated', 'Chiave API mancante o non valida');
       },
     },
     async (request, reply) => {
       const system = request.hospitalSystem!;
       if (request.body.hospital !== system.organisation) {
-        return reply.code(403).send({ code: 'HospitalMismatch', message: 'La chiave API non appartiene all’ospedale indicato' });
+        return fail(reply, 403, 'HospitalMismatch', 'La chiave API non appartiene all’ospedale indicato');
       }
       const result = await receiveHospitalDischarge(cases, request.body, system);
       return reply.code(result.outcome === 'started' ? 201 : 200).send(result);

@@ -8,8 +8,7 @@ import type { CaseService } from './cases.js';
  * social needs) is gathered by the teams once the case is open.
  */
 
-const text = (max: number, missing: string) =>
-  z.string({ error: missing }).trim().min(1, missing).max(max, `Al massimo ${max} caratteri`);
+const text = (max: number, missing: string) => z.string({ error: missing }).trim().min(1, missing).max(max, `Al massimo ${max} caratteri`);
 
 export const hospitalDischargeSchema = z.object({
   hospital: text(100, 'Indicare la struttura ospedaliera che invia la segnalazione'),
@@ -24,37 +23,40 @@ export const hospitalDischargeSchema = z.object({
     },
     { error: 'Indicare il reparto' },
   ),
-  patient: z.object(
-    {
-      familyName: text(100, 'Indicare il cognome'),
-      givenName: text(100, 'Indicare il nome'),
-      birthDate: z.iso.date({ error: 'Data di nascita non valida' }).optional(),
-      birthPlace: z.string().trim().max(100, 'Al massimo 100 caratteri').optional(),
-      fiscalCode: z.string().trim().max(16, 'Il codice fiscale ha al massimo 16 caratteri').optional(),
-      documents: z
-        .array(
-          z.object({
-            kind: z.enum(['identity-card', 'passport', 'residence-permit', 'health-card', 'stp-card', 'other'], {
-              error: 'Tipo di documento non previsto',
+  patient: z
+    .object(
+      {
+        familyName: text(100, 'Indicare il cognome'),
+        givenName: text(100, 'Indicare il nome'),
+        birthDate: z.iso.date({ error: 'Data di nascita non valida' }).optional(),
+        birthPlace: z.string().trim().max(100, 'Al massimo 100 caratteri').optional(),
+        fiscalCode: z.string().trim().max(16, 'Il codice fiscale ha al massimo 16 caratteri').optional(),
+        documents: z
+          .array(
+            z.object({
+              kind: z.enum(['identity-card', 'passport', 'residence-permit', 'health-card', 'stp-card', 'other'], {
+                error: 'Tipo di documento non previsto',
+              }),
+              number: z.string().trim().max(50, 'Al massimo 50 caratteri').optional(),
             }),
-            number: z.string().trim().max(50, 'Al massimo 50 caratteri').optional(),
-          }),
-        )
-        .max(10, 'Al massimo 10 documenti')
-        .default([]),
-      citizenship: text(100, 'Indicare la cittadinanza').optional(),
-    },
-    { error: 'Indicare i dati della persona' },
-  )
+          )
+          .max(10, 'Al massimo 10 documenti')
+          .default([]),
+        citizenship: text(100, 'Indicare la cittadinanza').optional(),
+      },
+      { error: 'Indicare i dati della persona' },
+    )
     .meta({ sensitive: 'personal' }),
   homeless: z.boolean({ error: 'Indicare se la persona è senza dimora' }),
 });
 
 export type HospitalDischarge = z.infer<typeof hospitalDischargeSchema>;
 
-export type HospitalDischargeOutcome =
-  | { outcome: 'not-applicable' }
-  | { outcome: 'started' | 'existing'; caseRef: string };
+export const hospitalDischargeOutcomeSchema = z.union([
+  z.object({ outcome: z.literal('not-applicable') }),
+  z.object({ outcome: z.enum(['started', 'existing']), caseRef: z.string() }),
+]);
+export type HospitalDischargeOutcome = z.infer<typeof hospitalDischargeOutcomeSchema>;
 
 /** The homeless-discharge start data a hospital can give; consent is collected later (`consent.given`). */
 function startDataOf(signal: HospitalDischarge) {
@@ -75,11 +77,7 @@ function startDataOf(signal: HospitalDischarge) {
  * discharge after the pending discharge) reaches the same case. The encounter id is only hashed into the case
  * reference (`externalReference`), never stored or logged.
  */
-export async function receiveHospitalDischarge(
-  cases: CaseService,
-  signal: HospitalDischarge,
-  actor: Actor,
-): Promise<HospitalDischargeOutcome> {
+export async function receiveHospitalDischarge(cases: CaseService, signal: HospitalDischarge, actor: Actor): Promise<HospitalDischargeOutcome> {
   if (!signal.homeless) return { outcome: 'not-applicable' };
   const { caseRef, created } = await cases.start({
     kind: 'homeless-discharge',

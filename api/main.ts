@@ -24,9 +24,11 @@ const hl7 =
       });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   // The listener first: the messages it is still answering are recorded in the register before the API closes it.
-  process.once(signal, async () => {
-    await hl7?.close();
-    await app.close();
-    process.exit(0);
+  process.once(signal, () => {
+    void (async () => {
+      await hl7?.close();
+      await app.close();
+      process.exit(0);
+    })();
   });
 }

@@ -8,6 +8,9 @@ import { errorSchema } from './schemas.js';
 import { loginRateLimit, setSessionCookie } from './session-auth.js';
 import { loginRefusedPage } from './web/index.js';
 
+/** Both routes answer with a redirect: to the provider, or back to the login page. */
+const redirect = z.null().describe('Redirezione (Location)');
+
 /** Holds the checks of one login under way (state, nonce, PKCE verifier), sent only to the two routes below. */
 const PENDING_LOGIN_COOKIE = 'raccordo_oidc';
 const PENDING_LOGIN_PATH = '/api/session/oidc';
@@ -53,7 +56,7 @@ export async function registerOidcRoutes(app: FastifyInstance, { login, auth, pu
         tags: ['sessione'],
         description: 'Accesso con il fornitore di identità: 303 verso il fornitore, che poi torna a /api/session/oidc/callback.',
         querystring: z.object({ next: z.string().startsWith('/').max(2000).optional() }),
-        response: { 404: errorSchema, 503: errorSchema },
+        response: { 303: redirect, 404: errorSchema, 503: errorSchema },
       },
     },
     async (request, reply) => {
@@ -87,7 +90,7 @@ export async function registerOidcRoutes(app: FastifyInstance, { login, auth, pu
           error: z.string().optional(),
           error_description: z.string().optional(),
         }),
-        response: { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 503: errorSchema },
+        response: { 303: redirect, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 503: errorSchema },
       },
     },
     async (request, reply) => {

@@ -67,7 +67,13 @@ export class OidcLoginError extends Error {
  * can carry the provider's whole answer, claims included.
  */
 function describe(error: unknown): string {
-  const { name, code, error: oauthError, message, cause } = error as {
+  const {
+    name,
+    code,
+    error: oauthError,
+    message,
+    cause,
+  } = error as {
     name?: string;
     code?: string;
     error?: unknown;

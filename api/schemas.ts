@@ -74,3 +74,4 @@ export const taskSchema = z.object({
 export const handedBackSchema = z.object({ caseRef: z.string(), handedBack: z.literal(true), message: z.string() });
 export type Task = z.infer<typeof taskSchema>;
 export type SessionUserView = z.infer<typeof sessionUserSchema>;
+export type HandedBack = z.infer<typeof handedBackSchema>;

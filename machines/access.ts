@@ -102,16 +102,14 @@ export function concealedParts(pathway: PathwayDefinition, role: string): Concea
  * Whether an organisation may reach a case (read it, act on it, hear of it): only its co-owners may, except on cases
  * opened before co-ownership, which record none.
  */
-export const coOwnedBy = (coOwners: readonly string[] | undefined, organisation: string): boolean =>
-  !coOwners || coOwners.includes(organisation);
+export const coOwnedBy = (coOwners: readonly string[] | undefined, organisation: string): boolean => !coOwners || coOwners.includes(organisation);
 
 export interface FieldIssue {
   path: string;
   message: string;
 }
 
-export const fieldIssues = (error: z.ZodError): FieldIssue[] =>
-  error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+export const fieldIssues = (error: z.ZodError): FieldIssue[] => error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
 
 /** Why a case or an event is refused: a stable code (the API maps each to its HTTP status), an Italian message. */
 export const refusalCodes = {
@@ -201,10 +199,20 @@ export function eventRefusal(
     return invalid([{ path: handsOver.field, message: 'Organizzazione non presente nel registro, o di un tipo diverso da quello richiesto' }]);
   }
   if (!definition.roles.includes(request.actor.role)) {
-    return { refusal: { code: refusalCodes.roleNotAllowed, message: `Il ruolo ${pathway.roles[request.actor.role] ?? request.actor.role} non può inviare l’evento «${definition.label}»` } };
+    return {
+      refusal: {
+        code: refusalCodes.roleNotAllowed,
+        message: `Il ruolo ${pathway.roles[request.actor.role] ?? request.actor.role} non può inviare l’evento «${definition.label}»`,
+      },
+    };
   }
   if (snapshot.status !== 'active' || !snapshot.can({ type: request.type, payload: parsed.data, actor: request.actor, at } as never)) {
-    return { refusal: { code: refusalCodes.notAllowedNow, message: `L’azione «${definition.label}» non è ammessa nello stato attuale del caso (${stateLabel(pathway, snapshot)})` } };
+    return {
+      refusal: {
+        code: refusalCodes.notAllowedNow,
+        message: `L’azione «${definition.label}» non è ammessa nello stato attuale del caso (${stateLabel(pathway, snapshot)})`,
+      },
+    };
   }
   return { payload: parsed.data };
 }

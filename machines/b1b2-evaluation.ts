@@ -61,7 +61,13 @@ const scalesSchema = z
       })
       .optional()
       .meta({ title: 'Medical Research Council (MRC) sui quattro arti' }),
-    edss: z.number().min(0, 'EDSS da 0 a 10').max(10, 'EDSS da 0 a 10').multipleOf(0.5, 'EDSS a passi di 0,5').optional().meta({ title: 'Expanded Disability Status Scale (EDSS)' }),
+    edss: z
+      .number()
+      .min(0, 'EDSS da 0 a 10')
+      .max(10, 'EDSS da 0 a 10')
+      .multipleOf(0.5, 'EDSS a passi di 0,5')
+      .optional()
+      .meta({ title: 'Expanded Disability Status Scale (EDSS)' }),
     hoehnYahr: oneOf([0, 1, 1.5, 2, 2.5, 3, 4, 5], 'Hoehn e Yahr modificata: 0, 1, 1,5, 2, 2,5, 3, 4 o 5')
       .optional()
       .meta({ title: 'Hoehn e Yahr modificata' }),
@@ -78,10 +84,7 @@ const completableFields = {
   law104Severe: z.boolean().meta({ title: 'Disabilità grave riconosciuta (L. 104/92 art. 3 c. 3)', sensitive: 'special-category' }),
   attendanceAllowance: z.boolean().meta({ title: 'Indennità di accompagnamento', sensitive: 'special-category' }),
   atHome: z.boolean().meta({ title: 'Vive al proprio domicilio', sensitive: 'personal' }),
-  healthNeeds: z
-    .boolean()
-    .optional()
-    .meta({ title: 'Bisogni sanitari (per la B2: valutazione integrata con l’ASST)', sensitive: 'special-category' }),
+  healthNeeds: z.boolean().optional().meta({ title: 'Bisogni sanitari (per la B2: valutazione integrata con l’ASST)', sensitive: 'special-category' }),
 };
 
 const startSchema = z.object({
@@ -149,7 +152,6 @@ const parametersSchema = z.object({
 });
 type B12Parameters = z.infer<typeof parametersSchema>;
 
-
 const documentsRequestSchema = z.object({
   missing: z
     .array(
@@ -172,7 +174,11 @@ const documentsRequestSchema = z.object({
 });
 const noPayloadSchema = z.object({});
 const planSignedSchema = z.object({
-  signedBy: choice('Firmato da', { person: 'La persona', guardian: 'Il tutore o amministratore di sostegno' }, 'Indicare chi ha firmato: la persona o il tutore'),
+  signedBy: choice(
+    'Firmato da',
+    { person: 'La persona', guardian: 'Il tutore o amministratore di sostegno' },
+    'Indicare chi ha firmato: la persona o il tutore',
+  ),
 });
 type Signatory = z.infer<typeof planSignedSchema>['signedBy'];
 const rankingSchema = z.object({ funded: z.boolean({ error: 'Indicare se la domanda è finanziata' }).meta({ title: 'Finanziata' }) });
@@ -271,8 +277,7 @@ const pathway = base.extend({
     funded: ({ event }) => event.type === 'ranking.published' && event.payload.funded,
   },
   delays: {
-    untilRenewal: ({ context, event }) =>
-      Math.max(0, renewalDueAt(context.data, context.settings.parameters.renewalAfterMonths) - eventTime(event)),
+    untilRenewal: ({ context, event }) => Math.max(0, renewalDueAt(context.data, context.settings.parameters.renewalAfterMonths) - eventTime(event)),
   },
 });
 

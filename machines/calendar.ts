@@ -70,9 +70,7 @@ function isoDateOfDayNumber(dayNumber: number): string {
 
 function dayNumberOfIsoDate(localDate: string): number {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(localDate);
-  const dayNumber = match
-    ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) / MS_PER_DAY
-    : NaN;
+  const dayNumber = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) / MS_PER_DAY : NaN;
   // Date.UTC silently rolls 2026-02-30 over to March; the round trip catches that.
   if (Number.isNaN(dayNumber) || isoDateOfDayNumber(dayNumber) !== localDate) {
     throw new RangeError(`Expected an existing date as YYYY-MM-DD, got '${localDate}'`);
@@ -135,8 +133,7 @@ export function nationalHolidays(year: number): string[] {
   assertGregorianYear(year);
   const easter = easterSunday(year);
   const easterMonday = isoDateOfDayNumber(dayNumberOfIsoDate(easter) + 1);
-  const fixedMonthDays: readonly string[] =
-    year >= SAN_FRANCESCO_FIRST_YEAR ? [...FIXED_NATIONAL_HOLIDAYS, SAN_FRANCESCO] : FIXED_NATIONAL_HOLIDAYS;
+  const fixedMonthDays: readonly string[] = year >= SAN_FRANCESCO_FIRST_YEAR ? [...FIXED_NATIONAL_HOLIDAYS, SAN_FRANCESCO] : FIXED_NATIONAL_HOLIDAYS;
   return [...fixedMonthDays.map((monthDay) => `${year}-${monthDay}`), easter, easterMonday].sort();
 }
 

@@ -189,10 +189,7 @@ export function caseSetup<TData, TEvent extends CaseEvent, TParams = Record<stri
     if (!('resolve' in spec)) assertValidRoundSpec(spec);
     const id = spec.id;
     const params = { round: id };
-    const opening =
-      'resolve' in spec
-        ? ({ context }: { context: Context }) => ({ spec: { ...spec.resolve(context), id, label: spec.label } })
-        : { spec };
+    const opening = 'resolve' in spec ? ({ context }: { context: Context }) => ({ spec: { ...spec.resolve(context), id, label: spec.label } }) : { spec };
     const dueIn =
       (field: 'nextReminderAt' | 'escalateAt' | 'dueAt') =>
       ({ context, event }: { context: Context; event: Event }) =>
@@ -220,10 +217,7 @@ export function caseSetup<TData, TEvent extends CaseEvent, TParams = Record<stri
         arm('round.escalate', 'escalate', 'escalateAt'),
         arm('round.expire', 'expire', 'dueAt'),
       ],
-      exit: [
-        ...timerNames.map((timer) => cancel<Context, Event, undefined, Event>(timerId(id, timer))),
-        { type: 'closeRound' as const, params },
-      ],
+      exit: [...timerNames.map((timer) => cancel<Context, Event, undefined, Event>(timerId(id, timer))), { type: 'closeRound' as const, params }],
       on: {
         'signoff.submit': [
           closing('approved', targets.approved),

@@ -40,8 +40,7 @@ export function startDeadline(spec: DeadlineSpec, now: number, calendar: Working
 export function suspendDeadline(clock: DeadlineClock, now: number, calendar: WorkingCalendar): DeadlineClock {
   if (clock.suspendedAt || clock.stoppedAt) return clock;
   const due = Date.parse(clock.dueAt);
-  const remaining =
-    'hours' in clock.spec.length ? Math.max(0, (due - now) / HOUR) : Math.max(0, workingDaysBetween(now, due, calendar));
+  const remaining = 'hours' in clock.spec.length ? Math.max(0, (due - now) / HOUR) : Math.max(0, workingDaysBetween(now, due, calendar));
   return { ...clock, suspendedAt: iso(now), remaining };
 }
 

@@ -114,10 +114,7 @@ function transitionLabel(pathway: PathwayDefinition, source: AnyStateNode, trans
   return edgeText([eventText(pathway, source, transition.eventType), guard && `[${guard}]`].filter(Boolean).join(' '));
 }
 
-const ownTransitions = (node: AnyStateNode): AnyTransitionDefinition[] => [
-  ...[...node.transitions.values()].flat(),
-  ...(node.always ?? []),
-];
+const ownTransitions = (node: AnyStateNode): AnyTransitionDefinition[] => [...[...node.transitions.values()].flat(), ...(node.always ?? [])];
 
 /**
  * The root has no box of its own to draw an arrow from, so its transitions (withdrawing a case, say) are drawn from
@@ -125,9 +122,7 @@ const ownTransitions = (node: AnyStateNode): AnyTransitionDefinition[] => [
  */
 function rootSources(root: AnyStateNode, transition: AnyTransitionDefinition): AnyStateNode[] {
   return Object.values(root.states).filter(
-    (child: AnyStateNode) =>
-      child.type !== 'final' &&
-      !(child.transitions.get(transition.eventType) ?? []).some((own: AnyTransitionDefinition) => !own.guard),
+    (child: AnyStateNode) => child.type !== 'final' && !(child.transitions.get(transition.eventType) ?? []).some((own: AnyTransitionDefinition) => !own.guard),
   );
 }
 
@@ -244,9 +239,7 @@ export function mermaidDiagram(pathway: PathwayDefinition, active?: readonly str
 export function activeStatePaths(value: StateValue): string[] {
   if (typeof value === 'string') return [value];
   return Object.entries(value).flatMap(([key, child]) =>
-    child === undefined || (typeof child === 'object' && Object.keys(child).length === 0)
-      ? [key]
-      : activeStatePaths(child).map((path) => `${key}.${path}`),
+    child === undefined || (typeof child === 'object' && Object.keys(child).length === 0) ? [key] : activeStatePaths(child).map((path) => `${key}.${path}`),
   );
 }
 
@@ -306,25 +299,19 @@ export function pathwayDoc(pathway: PathwayDefinition): string {
     ...Object.entries(pathway.events)
       .filter(([, event]) => event.handsBack)
       .map(([type]) => `  - but no longer the organisation that sends ${code(type)}, unless it co-owned the case from the start`),
-    ...(parameters.length
-      ? [`- Parameters (${code(`config/parameters/${pathway.kind}.json`)}): ${parameters.map(code).join(', ')}`]
-      : []),
+    ...(parameters.length ? [`- Parameters (${code(`config/parameters/${pathway.kind}.json`)}): ${parameters.map(code).join(', ')}`] : []),
     '',
     '## States',
     '',
     '| State | Label | Type |',
     '|---|---|---|',
-    ...descendants(root).map(
-      (node) => `| ${code(dottedPath(node))} | ${cell(pathway.stateLabels[dottedPath(node)] ?? '')} | ${stateTypeLabels[node.type]} |`,
-    ),
+    ...descendants(root).map((node) => `| ${code(dottedPath(node))} | ${cell(pathway.stateLabels[dottedPath(node)] ?? '')} | ${stateTypeLabels[node.type]} |`),
     '',
     '## Events',
     '',
     '| Event | Label | Sent by |',
     '|---|---|---|',
-    ...Object.entries(pathway.events).map(
-      ([type, event]) => `| ${code(type)} | ${cell(event.label)} | ${cell(roleList(pathway, event.roles))} |`,
-    ),
+    ...Object.entries(pathway.events).map(([type, event]) => `| ${code(type)} | ${cell(event.label)} | ${cell(roleList(pathway, event.roles))} |`),
     '',
     '## Sensitive start fields',
     '',

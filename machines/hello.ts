@@ -9,17 +9,9 @@ import { definePathway, signoffEvents } from './pathway.js';
  */
 
 const startSchema = z.object({
-  summary: z
-    .string()
-    .trim()
-    .min(1, 'Indicare una sintesi della segnalazione')
-    .max(2000)
-    .meta({ title: 'Sintesi della segnalazione', sensitive: 'personal' }),
+  summary: z.string().trim().min(1, 'Indicare una sintesi della segnalazione').max(2000).meta({ title: 'Sintesi della segnalazione', sensitive: 'personal' }),
   /** When the team meets: the round opens then, not at once. */
-  evaluationFrom: z.iso
-    .datetime({ offset: true, error: 'Data e ora non valide' })
-    .optional()
-    .meta({ title: 'Data della valutazione congiunta' }),
+  evaluationFrom: z.iso.datetime({ offset: true, error: 'Data e ora non valide' }).optional().meta({ title: 'Data della valutazione congiunta' }),
 });
 export type HelloData = z.infer<typeof startSchema>;
 
@@ -32,8 +24,7 @@ const evaluators = ['physician', 'social-worker'] as const;
 const base = caseSetup<HelloData, HelloEvent>();
 const pathway = base.extend({
   guards: {
-    evaluationIsDue: ({ context, event }) =>
-      !context.data.evaluationFrom || Date.parse(context.data.evaluationFrom) <= eventTime(event),
+    evaluationIsDue: ({ context, event }) => !context.data.evaluationFrom || Date.parse(context.data.evaluationFrom) <= eventTime(event),
   },
   delays: {
     untilEvaluation: ({ context, event }) => Math.max(0, Date.parse(context.data.evaluationFrom ?? context.startedAt) - eventTime(event)),

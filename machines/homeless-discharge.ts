@@ -1,15 +1,7 @@
 import { and, assign, not } from 'xstate';
 import { z } from 'zod';
 import { eventTime, type CaseEvent } from './case.js';
-import {
-  caseContext,
-  caseSetup,
-  type CaseContext,
-  type ClaimEvent,
-  type DeadlineTimerEvent,
-  type RoundTimerEvent,
-  type SignoffEvent,
-} from './case-setup.js';
+import { caseContext, caseSetup, type CaseContext, type ClaimEvent, type DeadlineTimerEvent, type RoundTimerEvent, type SignoffEvent } from './case-setup.js';
 import { choice } from './form.js';
 import { definePathway, signoffEvents, type EventDefinition } from './pathway.js';
 import { roundOutcome } from './signoff.js';
@@ -35,9 +27,7 @@ const placementType = choice('Tipo di collocazione', {
 type PlacementType = z.infer<typeof placementType>;
 
 const startSchema = z.object({
-  plannedDischargeAt: z.iso
-    .datetime({ offset: true, error: 'Data e ora non valide' })
-    .meta({ title: 'Data e ora previste della dimissione' }),
+  plannedDischargeAt: z.iso.datetime({ offset: true, error: 'Data e ora non valide' }).meta({ title: 'Data e ora previste della dimissione' }),
   wardContact: z
     .object({
       unit: text(200, 'Indicare il reparto o il Pronto Soccorso').meta({ title: 'Reparto o Pronto Soccorso' }),
@@ -329,8 +319,7 @@ const pathway = base.extend({
      * does not block the proposal: the needs assessment came first, and the facility still confirms or declines.
      */
     placementSuitsPerson: ({ context, event }) =>
-      event.type === 'placement.proposed' &&
-      (event.payload.placementType !== 'intermediate-care' || !context.data.mentalHealth?.activePsychiatricIllness),
+      event.type === 'placement.proposed' && (event.payload.placementType !== 'intermediate-care' || !context.data.mentalHealth?.activePsychiatricIllness),
     confirmsProposal: ({ context, event }) =>
       event.type === 'placement.confirmed' &&
       context.data.placement?.status === 'proposed' &&

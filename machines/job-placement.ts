@@ -64,10 +64,7 @@ const startSchema = z
       .min(0, 'I mesi non possono essere negativi')
       .optional()
       .meta({ title: 'Mesi di tirocinio di inclusione già fruiti' }),
-    employmentCentreRegistered: z
-      .boolean()
-      .optional()
-      .meta({ title: 'Iscritto alle liste del collocamento mirato', sensitive: 'special-category' }),
+    employmentCentreRegistered: z.boolean().optional().meta({ title: 'Iscritto alle liste del collocamento mirato', sensitive: 'special-category' }),
     invalidityPercent: z
       .number({ error: 'Indicare la percentuale di invalidità' })
       .min(0, 'La percentuale va da 0 a 100')
@@ -98,12 +95,7 @@ const startSchema = z
           },
           'Indicare la misura',
         ).meta({ sensitive: 'criminal' }),
-        probationContact: z
-          .string()
-          .trim()
-          .min(1, 'Indicare il referente UEPE')
-          .max(200)
-          .meta({ title: 'Referente UEPE', sensitive: 'criminal' }),
+        probationContact: z.string().trim().min(1, 'Indicare il referente UEPE').max(200).meta({ title: 'Referente UEPE', sensitive: 'criminal' }),
         restrictions: z.string().trim().max(2000).optional().meta({ title: 'Prescrizioni e limitazioni', sensitive: 'criminal' }),
       })
       .optional()
@@ -250,21 +242,22 @@ const agreementParties = (data: JobPlacementData): Pick<RoundSpec, 'roles' | 're
 });
 
 /** Signers from the referral, timings from the parameters in force when the case started. */
-const roundOf = (id: keyof JobPlacementParameters['rounds'], parties: (data: JobPlacementData) => Pick<RoundSpec, 'roles' | 'recordedBy'>) =>
-  (context: Context) => ({ quorum: 'all' as const, ...context.settings.parameters.rounds[id], ...parties(context.data) });
+const roundOf =
+  (id: keyof JobPlacementParameters['rounds'], parties: (data: JobPlacementData) => Pick<RoundSpec, 'roles' | 'recordedBy'>) => (context: Context) => ({
+    quorum: 'all' as const,
+    ...context.settings.parameters.rounds[id],
+    ...parties(context.data),
+  });
 
 /** Services that must take the person back when the placement ends early: the one in charge, and UEPE under a measure. */
-const servicesInCharge = (data: JobPlacementData): string[] =>
-  unique<string>([data.referringService, ...(data.judicialMeasure ? ['probation'] : [])]);
+const servicesInCharge = (data: JobPlacementData): string[] => unique<string>([data.referringService, ...(data.judicialMeasure ? ['probation'] : [])]);
 
 const base = caseSetup<JobPlacementData, JobPlacementEvent, JobPlacementParameters>();
 const pathway = base.extend({
   guards: {
     isEligible: ({ context }) => isEligible(context.data, context.settings.parameters),
-    projectFitsTisCap: ({ context, event }) =>
-      fitsTisCap(context.data, context.settings.parameters, payloadOf<'host.proposed'>(event).plannedMonths),
-    extensionFitsTisCap: ({ context, event }) =>
-      fitsTisCap(context.data, context.settings.parameters, payloadOf<'internship.extended'>(event).months),
+    projectFitsTisCap: ({ context, event }) => fitsTisCap(context.data, context.settings.parameters, payloadOf<'host.proposed'>(event).plannedMonths),
+    extensionFitsTisCap: ({ context, event }) => fitsTisCap(context.data, context.settings.parameters, payloadOf<'internship.extended'>(event).months),
     insuranceActive: ({ context }) => context.data.insurance !== undefined,
     hasJudicialMeasure: ({ context }) => context.data.judicialMeasure !== undefined,
   },

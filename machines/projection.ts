@@ -189,7 +189,8 @@ export function projectCase(pathway: PathwayDefinition, state: CaseState, viewer
   const member = options.access === 'member';
   // Breaking the glass gives a role of the pathway its need-to-know view still: an emergency does not make a host
   // company need a judicial measure.
-  const concealed: ConcealedParts = viewer.role in pathway.roles ? concealedParts(pathway, viewer.role) : { states: new Set(), events: new Set(), roles: new Set() };
+  const concealed: ConcealedParts =
+    viewer.role in pathway.roles ? concealedParts(pathway, viewer.role) : { states: new Set(), events: new Set(), roles: new Set() };
   // Notes are free text, and may hold anything: a role kept from any class reads the notes of its own sign-offs only.
   const readsAllNotes = restrictedClasses(pathway, viewer.role).length === 0;
   const roleLabel = (role: string) => pathway.roles[role] ?? (role === 'system' ? 'Sistema' : role);
@@ -219,7 +220,9 @@ export function projectCase(pathway: PathwayDefinition, state: CaseState, viewer
   // An alert and its timeline entry share their instant: the entry of an alert left out goes with it.
   const shownAlertTimes = new Set(alerts.map((alert) => alert.at));
   const decisionsByEntry = new Map(
-    rounds.flatMap((round) => [round, ...(round.earlier ?? [])]).flatMap((round) => Object.values(round.decisions).map((decision) => [`${decision.signedBy}@${decision.at}`, decision.decision])),
+    rounds
+      .flatMap((round) => [round, ...(round.earlier ?? [])])
+      .flatMap((round) => Object.values(round.decisions).map((decision) => [`${decision.signedBy}@${decision.at}`, decision.decision])),
   );
   const stateName = (key: string) => stateLabel(shownState(key));
   const data = viewer.role in pathway.roles ? redactCaseData(pathway, viewer.role, context.data) : context.data;
@@ -280,7 +283,13 @@ export function projectCase(pathway: PathwayDefinition, state: CaseState, viewer
     })),
     deadlines: clocks
       .filter((clock) => !clock.stoppedAt)
-      .map((clock) => ({ id: clock.spec.id, label: clock.spec.label, dueAt: clock.dueAt, suspended: !!clock.suspendedAt, overdue: !clock.suspendedAt && isOverdue(clock.dueAt) })),
+      .map((clock) => ({
+        id: clock.spec.id,
+        label: clock.spec.label,
+        dueAt: clock.dueAt,
+        suspended: !!clock.suspendedAt,
+        overdue: !clock.suspendedAt && isOverdue(clock.dueAt),
+      })),
     timeline: state.timeline
       .filter(
         (entry) =>
@@ -308,11 +317,7 @@ export function projectCase(pathway: PathwayDefinition, state: CaseState, viewer
     alerts,
     data,
     dataFields: dataFields(dataSchemaOf(pathway), data),
-    diagram: mermaidDiagram(
-      pathway,
-      [...new Set(leafPaths(state.value).map(shownState))],
-      viewer.role in pathway.roles ? concealed : undefined,
-    ),
+    diagram: mermaidDiagram(pathway, [...new Set(leafPaths(state.value).map(shownState))], viewer.role in pathway.roles ? concealed : undefined),
   };
 }
 
@@ -331,7 +336,8 @@ function viewerActions(
   roleLabel: (role: string) => string,
 ): CaseAction[] {
   const snapshot = resolveSnapshot(pathway, state);
-  const accepts = (type: string, payload: unknown) => 'payload' in eventRefusal(pathway, snapshot, state.coOwners, { type, payload, actor: viewer }, options.now);
+  const accepts = (type: string, payload: unknown) =>
+    'payload' in eventRefusal(pathway, snapshot, state.coOwners, { type, payload, actor: viewer }, options.now);
   const handled = new Set(snapshot._nodes.flatMap((node) => node.ownEvents));
   const tasks = Object.values(state.context.rounds ?? {})
     .filter((round) => !round.closedAt)

@@ -87,8 +87,7 @@ const startSchema = z.object({
 });
 export type ViolenceReferralData = z.infer<typeof startSchema>;
 
-const hours = (title: string) =>
-  z.int('Indicare un numero intero di ore').positive('Indicare un numero di ore maggiore di zero').meta({ title });
+const hours = (title: string) => z.int('Indicare un numero intero di ore').positive('Indicare un numero di ore maggiore di zero').meta({ title });
 
 /** Set by law (48 h referto, 36–72 h observation) or by nobody yet (the CAV's first contact): all configuration. */
 const parametersSchema = z.object({
@@ -139,9 +138,7 @@ const pathwayEvents = {
     'Valutazione del rischio',
     frontLine,
     z.object({
-      level: z
-        .enum(['low', 'medium', 'high'], { error: 'Indicare il livello di rischio' })
-        .meta({ title: 'Livello di rischio', sensitive: 'personal' }),
+      level: z.enum(['low', 'medium', 'high'], { error: 'Indicare il livello di rischio' }).meta({ title: 'Livello di rischio', sensitive: 'personal' }),
     }),
   ),
   'observation.ended': event('Fine dell’osservazione protetta', ['physician']),

@@ -47,7 +47,11 @@ export const directoryFileSchema = z
     });
     operators.forEach(({ id, organisation }, index) => {
       if (!ids.has(organisation)) {
-        context.addIssue({ code: 'custom', path: ['operators', index, 'organisation'], message: `L’operatore ${id} appartiene a un’organizzazione non registrata: ${organisation}` });
+        context.addIssue({
+          code: 'custom',
+          path: ['operators', index, 'organisation'],
+          message: `L’operatore ${id} appartiene a un’organizzazione non registrata: ${organisation}`,
+        });
       }
     });
   });

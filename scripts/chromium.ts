@@ -13,7 +13,10 @@ export function ensureChromium(log: (line: string) => void = console.log): strin
     throw new Error('Chromium is missing: install Debian\'s "chromium" package (apt-get install -y chromium) or set CHROMIUM_PATH.');
   }
   log('[setup] installing Chromium from Debian for the browser tests (apt-get install chromium)…');
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'chromium']]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', 'chromium'],
+  ]) {
     const run = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     if (run.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed: see the output above`);
   }

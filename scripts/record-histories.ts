@@ -74,7 +74,10 @@ const native = await NativeConnection.connect({ address: temporal.address });
 const worker = await createCaseWorker({ config, connection: native });
 const connection = await Connection.connect({ address: temporal.address });
 const client = new Client({ connection, dataConverter: createDataConverter(loadKeyring(config)) });
-const cases = createCaseService(client, config.TEMPORAL_TASK_QUEUE, { directory: loadDirectory(config), parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) });
+const cases = createCaseService(client, config.TEMPORAL_TASK_QUEUE, {
+  directory: loadDirectory(config),
+  parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR),
+});
 
 try {
   await worker.runUntil(async () => {

@@ -124,7 +124,19 @@ export interface RunningMailSink extends RunningService {
 /** maildev: a real SMTP server that keeps what it receives and shows it in a web inbox with a REST API. */
 export async function startMailSink(options: MailSinkOptions): Promise<RunningMailSink> {
   const bin = join(root, 'node_modules', '.bin', 'maildev');
-  const args = ['--smtp', String(options.smtpPort), '--web', String(options.webPort), '--ip', '127.0.0.1', '--web-ip', '127.0.0.1', '--silent', '--mail-directory', options.mailDirectory];
+  const args = [
+    '--smtp',
+    String(options.smtpPort),
+    '--web',
+    String(options.webPort),
+    '--ip',
+    '127.0.0.1',
+    '--web-ip',
+    '127.0.0.1',
+    '--silent',
+    '--mail-directory',
+    options.mailDirectory,
+  ];
   const child = spawnWithOutput(bin, args, options.logFile);
   await waitForPort(options.smtpPort, child, 'the SMTP sink (maildev)', 30_000);
   await waitForPort(options.webPort, child, 'the SMTP sink web inbox (maildev)', 30_000);

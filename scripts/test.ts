@@ -6,6 +6,15 @@ import { ensureTimeSkippingServer } from './time-skipping-server.js';
 
 /** `npm test`: installs what the suite needs outside the repo (Temporal CLI, time-skipping server, Chromium), then runs it. */
 const root = join(import.meta.dirname, '..');
+// The static checks first (scripts/check.ts, also `npm run lint`): they fail in a minute, the suite in many.
+// RACCORDO_SKIP_CHECKS=1 skips them for a quick local run.
+if (process.env.RACCORDO_SKIP_CHECKS !== '1') {
+  const checks = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'check.ts')], { cwd: root, stdio: 'inherit' });
+  if (checks.status !== 0) {
+    console.error('[test] the static checks failed (npm run lint): the suite was not run; RACCORDO_SKIP_CHECKS=1 skips them');
+    process.exit(checks.status ?? 1);
+  }
+}
 try {
   const cli = ensureTemporalCli();
   ensureTimeSkippingServer();

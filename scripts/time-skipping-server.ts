@@ -19,7 +19,6 @@ const MAIN_CLASS = 'io.temporal.testserver.TestServer';
 
 export const timeSkippingServerDir = join(cacheDir, 'time-skipping-server');
 
-
 /** The same choice the wrapper makes at run time: `$JAVA_HOME/bin/java` when it exists, else `java` from PATH. */
 function javaCommand(): string {
   const home = process.env.JAVA_HOME;
@@ -69,8 +68,13 @@ exec "$JAVA" \${RACCORDO_TEST_SERVER_JAVA_OPTS:--XX:+UseSerialGC -XX:TieredStopA
 }
 
 function tail(text: string, lines = 30): string {
-  // Maven may still print colour codes.
-  return text.replace(/\u001b\[[0-9;]*m/g, '').trim().split('\n').slice(-lines).join('\n');
+  // Maven may still print colour codes (ESC [ … m).
+  return text
+    .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '')
+    .trim()
+    .split('\n')
+    .slice(-lines)
+    .join('\n');
 }
 
 /** Writes `content` to `path` unless it is already there, through a rename so that a concurrent reader never sees half. */
@@ -107,8 +111,7 @@ export function ensureTimeSkippingServer(log: (line: string) => void = console.l
     );
   }
 
-  const cached =
-    existsSync(serverJar) && existsSync(marker) && readFileSync(marker, 'utf8').trim() === TEST_SERVER_VERSION;
+  const cached = existsSync(serverJar) && existsSync(marker) && readFileSync(marker, 'utf8').trim() === TEST_SERVER_VERSION;
   if (!cached) {
     const mvnCheck = spawnSync('mvn', ['-v'], { encoding: 'utf8' });
     if (mvnCheck.error || mvnCheck.status !== 0) {

@@ -43,7 +43,14 @@ describe('what the chart would tell', () => {
   const at = '2026-03-02T09:00:00.000Z';
   const uepe = { id: 'probation', role: 'probation' };
   const round = (id: string, label: string, roles: string[], decisions: SignoffRound['decisions'], closedAt?: string): SignoffRound => ({
-    spec: { id, label, roles, quorum: 'all', deadlineWorkingDays: 5, reminders: { firstAfterWorkingDays: 1, repeatEveryWorkingDays: 1, escalateAfterWorkingDays: 2 } },
+    spec: {
+      id,
+      label,
+      roles,
+      quorum: 'all',
+      deadlineWorkingDays: 5,
+      reminders: { firstAfterWorkingDays: 1, repeatEveryWorkingDays: 1, escalateAfterWorkingDays: 2 },
+    },
     openedAt: at,
     dueAt: at,
     nextReminderAt: at,
@@ -66,10 +73,16 @@ describe('what the chart would tell', () => {
       startedAt: at,
       settings: { calendar: {}, parameters: {} },
       rounds: {
-        evaluation: round('evaluation', 'Valutazione', ['probation', 'job-placement'], {
-          probation: { decision: 'approve', signedBy: 'probation', signedByRole: 'probation', substitute: false, at },
-          'job-placement': { decision: 'approve', signedBy: 'job-placement', signedByRole: 'job-placement', substitute: false, at },
-        }, at),
+        evaluation: round(
+          'evaluation',
+          'Valutazione',
+          ['probation', 'job-placement'],
+          {
+            probation: { decision: 'approve', signedBy: 'probation', signedByRole: 'probation', substitute: false, at },
+            'job-placement': { decision: 'approve', signedBy: 'job-placement', signedByRole: 'job-placement', substitute: false, at },
+          },
+          at,
+        ),
       },
       deadlines: {},
     } as CaseState['context'],

@@ -56,8 +56,8 @@ describe('every route', () => {
     ['POST', '/api/cases', { kind: 'hello', data: { summary: 'x' } }],
     ['GET', '/api/cases'],
     ['GET', '/api/tasks'],
-    ['GET', '/api/cases/HLO-2026-ABCDEF'],
-    ['POST', '/api/cases/HLO-2026-ABCDEF/events', { type: 'case.withdraw', payload: { reason: 'x' } }],
+    ['GET', '/api/cases/RAC-2026-ABCDEF'],
+    ['POST', '/api/cases/RAC-2026-ABCDEF/events', { type: 'case.withdraw', payload: { reason: 'x' } }],
   ];
 
   it.each(routes)('%s %s answers 401 without credentials', async (method, url, payload) => {
@@ -111,10 +111,14 @@ describe('pathways and cases', () => {
 
   it('run a sign-off from the evaluator’s task list to the new state', async () => {
     const caseRef = await openHelloCase();
-    const tasks = await eventually(async () => {
-      const list = (await call('GET', '/api/tasks', physician)).json() as { caseRef: string }[];
-      return list.some((task) => task.caseRef === caseRef) ? list : undefined;
-    }, 20_000, 'the physician’s task');
+    const tasks = await eventually(
+      async () => {
+        const list = (await call('GET', '/api/tasks', physician)).json() as { caseRef: string }[];
+        return list.some((task) => task.caseRef === caseRef) ? list : undefined;
+      },
+      20_000,
+      'the physician’s task',
+    );
     expect(tasks.find((task) => task.caseRef === caseRef)).toMatchObject({ title: 'Percorso di prova', stateLabel: 'In valutazione', role: 'physician' });
 
     const page = (await call('GET', `/api/cases/${caseRef}`, physician)).json();
@@ -134,16 +138,26 @@ describe('pathways and cases', () => {
     });
     expect(signed.statusCode).toBe(200);
     expect(signed.json().pendingSignoffs.map((task: { candidateRole: string }) => task.candidateRole)).toEqual(['social-worker']);
-    const twice = await call('POST', `/api/cases/${caseRef}/events`, physician, { type: 'signoff.submit', payload: { round: 'evaluation', decision: 'approve' } });
+    const twice = await call('POST', `/api/cases/${caseRef}/events`, physician, {
+      type: 'signoff.submit',
+      payload: { round: 'evaluation', decision: 'approve' },
+    });
     expect(twice.statusCode).toBe(409);
-    const invalid = await call('POST', `/api/cases/${caseRef}/events`, coordinator, { type: 'signoff.submit', payload: { round: 'evaluation', decision: 'forse' } });
+    const invalid = await call('POST', `/api/cases/${caseRef}/events`, coordinator, {
+      type: 'signoff.submit',
+      payload: { round: 'evaluation', decision: 'forse' },
+    });
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json().issues[0].path).toBe('decision');
 
-    const listed = await eventually(async () => {
-      const list = (await call('GET', '/api/cases?kind=hello&pendingRole=social-worker', coordinator)).json() as { caseRef: string }[];
-      return list.find((item) => item.caseRef === caseRef);
-    }, 20_000, 'the case in the list');
+    const listed = await eventually(
+      async () => {
+        const list = (await call('GET', '/api/cases?kind=hello&pendingRole=social-worker', coordinator)).json() as { caseRef: string }[];
+        return list.find((item) => item.caseRef === caseRef);
+      },
+      20_000,
+      'the case in the list',
+    );
     expect(listed).toMatchObject({ state: 'evaluation', stateLabel: 'In valutazione', pendingRoles: ['social-worker'], overdue: false });
   });
 
@@ -155,7 +169,7 @@ describe('pathways and cases', () => {
   });
 
   it('answer 404 for a case that does not exist and 400 for a malformed reference or filter', async () => {
-    expect((await call('GET', '/api/cases/HLO-2026-ZZZZZZ', coordinator)).statusCode).toBe(404);
+    expect((await call('GET', '/api/cases/RAC-2026-ZZZZZZ', coordinator)).statusCode).toBe(404);
     expect((await call('GET', '/api/cases/nonsense', coordinator)).statusCode).toBe(400);
     const injection = await call('GET', `/api/cases?state=${encodeURIComponent("x' OR PathwayKind != '")}`, coordinator);
     expect(injection.statusCode).toBe(400);

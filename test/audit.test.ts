@@ -44,7 +44,12 @@ afterAll(async () => {
 });
 
 const call = (method: 'GET' | 'POST', url: string, role?: string, options: { payload?: object; headers?: Record<string, string> } = {}) =>
-  app.inject({ method, url, headers: { ...(role ? { cookie: cookies[role]! } : {}), ...options.headers }, ...(options.payload ? { payload: options.payload } : {}) });
+  app.inject({
+    method,
+    url,
+    headers: { ...(role ? { cookie: cookies[role]! } : {}), ...options.headers },
+    ...(options.payload ? { payload: options.payload } : {}),
+  });
 
 const lines = (path = file) => readFileSync(path, 'utf8').split('\n').filter(Boolean);
 const entries = (path = file): AuditEntry[] => lines(path).map((line) => JSON.parse(line) as AuditEntry);
@@ -105,10 +110,14 @@ describe('the register of accesses', () => {
   });
 
   it('records events by type and status, refusals included, and never their payload', async () => {
-    const refused = await call('POST', `/api/cases/${caseRef}/events`, 'physician', { payload: { type: 'case.withdraw', payload: { reason: WITHDRAW_REASON } } });
+    const refused = await call('POST', `/api/cases/${caseRef}/events`, 'physician', {
+      payload: { type: 'case.withdraw', payload: { reason: WITHDRAW_REASON } },
+    });
     expect(refused.statusCode).toBe(403);
     const other = await openCase();
-    const accepted = await call('POST', `/api/cases/${other}/events`, 'social-worker', { payload: { type: 'case.withdraw', payload: { reason: WITHDRAW_REASON } } });
+    const accepted = await call('POST', `/api/cases/${other}/events`, 'social-worker', {
+      payload: { type: 'case.withdraw', payload: { reason: WITHDRAW_REASON } },
+    });
     expect(accepted.statusCode).toBe(200);
 
     const events = entries().filter((entry) => entry.action === 'case.event');
@@ -150,7 +159,11 @@ describe('the register of accesses', () => {
       { action: 'case.list', actor: actorOf('physician', 'health-authority'), outcome: 200 },
       { action: 'case.list', actor: actorOf('physician', 'health-authority'), outcome: 200, detail: 'tasks' },
     ]);
-    expect(entries().slice(-2).every((entry) => entry.caseRef === undefined)).toBe(true);
+    expect(
+      entries()
+        .slice(-2)
+        .every((entry) => entry.caseRef === undefined),
+    ).toBe(true);
 
     const count = lines().length;
     expect((await call('GET', `/api/cases/${caseRef}`)).statusCode).toBe(401);
@@ -205,7 +218,12 @@ describe('tampering with the register', () => {
     const deleted = tampered('deleted', (all) => all.filter((_, index) => index !== 2));
     const swapped = tampered('swapped', (all) => [all[0]!, all[2]!, all[1]!, ...all.slice(3)]);
 
-    expect(await verifyAuditLog(altered)).toMatchObject({ ok: false, firstBadSeq: deniedLine + 1, entries: deniedLine, problem: expect.stringContaining('alterata') });
+    expect(await verifyAuditLog(altered)).toMatchObject({
+      ok: false,
+      firstBadSeq: deniedLine + 1,
+      entries: deniedLine,
+      problem: expect.stringContaining('alterata'),
+    });
     expect(await verifyAuditLog(deleted)).toMatchObject({ ok: false, firstBadSeq: 3, entries: 2, problem: expect.stringContaining('cancellate') });
     expect(await verifyAuditLog(swapped)).toMatchObject({ ok: false, firstBadSeq: 2, entries: 1, problem: expect.stringContaining('spostate') });
 

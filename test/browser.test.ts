@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../api/server.js';
 import { freePort } from '../scripts/services.js';
 import { launchChromium, openPage, screenshot, screenshotDir, type WatchedPage } from './support/browser.js';
-import { actors, startCaseStack, testConfig, type CaseStack } from './support/harness.js';
-import { homelessPatient, serdReferral } from './support/samples.js';
+import { knownRoles } from '../platform/directory.js';
+import { actorFor, actors, startCaseStack, testConfig, type CaseStack } from './support/harness.js';
+import { homelessPatient, homelessReferral, serdReferral } from './support/samples.js';
 
 /**
  * The web interface in a real Chromium, against the real API server, a real worker and the shared Temporal and SMTP
@@ -24,7 +25,8 @@ beforeAll(async () => {
   const port = await freePort();
   baseURL = `http://127.0.0.1:${port}`;
   ({ app } = await buildServer(
-    testConfig({ TEMPORAL_TASK_QUEUE: stack.taskQueue, PUBLIC_URL: baseURL, RACCORDO_DEMO_PASSWORD: PASSWORD }),
+    // One test logs in as every demo role in turn, well past the per-minute limit of one address.
+    testConfig({ TEMPORAL_TASK_QUEUE: stack.taskQueue, PUBLIC_URL: baseURL, RACCORDO_DEMO_PASSWORD: PASSWORD, RACCORDO_LOGIN_RATE_LIMIT: '1000' }),
   ));
   await app.listen({ host: '127.0.0.1', port });
   browser = await launchChromium();
@@ -144,7 +146,8 @@ describe('web interface', () => {
     await expect.poll(() => page.locator('#state-label').textContent()).toBe('In ospedale, dimissione da preparare');
     expect(await page.locator('.active-states').textContent()).toContain('Verifica della competenza territoriale');
     await page.locator('#diagram svg').waitFor({ state: 'visible' });
-    expect(await page.locator('#timeline tbody tr').count()).toBeGreaterThanOrEqual(0);
+    // Newest first: the case's opening is the oldest entry, by the coordinator's role.
+    expect(await page.locator('#timeline tbody tr').last().textContent()).toMatch(/Apertura del caso.*Assistente sociale/);
     await screenshot(page, '04-case-opened');
 
     // A second tab, left open on the case as it is now.
@@ -337,5 +340,32 @@ describe('web interface', () => {
     await page.locator('#cases-count').waitFor({ state: 'visible' });
     expect(await page.locator('#cases-count').textContent()).toBe('Nessun caso corrisponde ai filtri scelti.');
     expect(problems).toEqual([]);
+  });
+
+  it('offers each demo role exactly the actions its projection of the case names, and computes none of its own', async () => {
+    const { caseRef } = await stack.cases.start({ kind: 'homeless-discharge', data: homelessReferral(), actor: actors.socialWorker });
+    const offered: Record<string, unknown> = {};
+    const projected: Record<string, unknown> = {};
+    for (const role of knownRoles().keys()) {
+      const view = await stack.cases.view(caseRef, actorFor(role)).catch(() => undefined);
+      projected[role] = view ? { state: view.stateLabel, actions: view.actions.map((action) => action.type).sort() } : 'non trovato';
+      const { page, context } = await open();
+      await logIn(page, role);
+      await page.waitForURL(`${baseURL}/`);
+      await page.goto(`/cases/${caseRef}`);
+      await page.locator('#case-body:not([hidden]), #page-error:not([hidden])').first().waitFor();
+      const shown = await page.locator('#case-body').isVisible();
+      offered[role] = shown
+        ? {
+            state: await page.locator('#state-label').textContent(),
+            actions: (await page.locator('#actions details[data-event]').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-event')))).sort(),
+          }
+        : 'non trovato';
+      await context.close();
+    }
+    expect(offered).toEqual(projected);
+    // Not vacuous: several roles act on the case now, others may not read it at all.
+    expect(Object.values(projected).filter((view) => typeof view === 'object' && (view as { actions: string[] }).actions.length > 0).length).toBeGreaterThan(1);
+    expect(Object.values(projected)).toContain('non trovato');
   });
 });

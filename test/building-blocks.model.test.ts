@@ -44,7 +44,7 @@ const nurse: Actor = { id: 'op-nurse', role: 'nurse', organisation: 'health-auth
 const startedAt = at('2026-03-06T09:00:00+01:00');
 const evaluationFrom = '2026-03-09T09:00:00+01:00';
 const caseInput = (evaluation: { evaluationFrom?: string }): InputFrom<Hello> => ({
-  caseRef: 'HLO-2026-000001',
+  caseRef: 'RAC-2026-000001',
   data: { summary: 'Segnalazione di prova', ...evaluation },
   startedBy: coordinator,
   startedAt,
@@ -176,16 +176,28 @@ function checkStep({ before, event, after, effects }: Step, where: string): void
   // Scheduled start: the evaluation date is a timer while waiting, cancelled whenever the wait ends.
   const wasScheduled = before ? before.matches('scheduled') : true;
   if (!before && after.matches('scheduled')) {
-    expect(raised(EVALUATION_DATE_TIMER).map((effect) => effect.params!.delay), where).toEqual([Date.parse(evaluationFrom) - now]);
+    expect(
+      raised(EVALUATION_DATE_TIMER).map((effect) => effect.params!.delay),
+      where,
+    ).toEqual([Date.parse(evaluationFrom) - now]);
   }
   if (wasScheduled && !after.matches('scheduled')) expect(cancelled, where).toContain(EVALUATION_DATE_TIMER);
 
   if (isOpen && !wasOpen) {
     expect(round!.openedAt, where).toBe(iso(now));
     expect(ofType('requestSignoff'), where).toEqual([{ type: 'requestSignoff', params: { round: ROUND, roles: EVALUATORS } }]);
-    expect(raised(TIMERS.remind).map((effect) => effect.params!.delay), where).toEqual([Date.parse(round!.nextReminderAt) - now]);
-    expect(raised(TIMERS.escalate).map((effect) => effect.params!.delay), where).toEqual([Date.parse(round!.escalateAt) - now]);
-    expect(raised(TIMERS.expire).map((effect) => effect.params!.delay), where).toEqual([Date.parse(round!.dueAt) - now]);
+    expect(
+      raised(TIMERS.remind).map((effect) => effect.params!.delay),
+      where,
+    ).toEqual([Date.parse(round!.nextReminderAt) - now]);
+    expect(
+      raised(TIMERS.escalate).map((effect) => effect.params!.delay),
+      where,
+    ).toEqual([Date.parse(round!.escalateAt) - now]);
+    expect(
+      raised(TIMERS.expire).map((effect) => effect.params!.delay),
+      where,
+    ).toEqual([Date.parse(round!.dueAt) - now]);
   } else {
     expect(ofType('requestSignoff'), where).toEqual([]);
   }
@@ -206,7 +218,10 @@ function checkStep({ before, event, after, effects }: Step, where: string): void
     expect(pendingRoles(previous!).length, where).toBeGreaterThan(0);
     const repeat = previous!.spec.reminders.repeatEveryWorkingDays;
     expect(round!.nextReminderAt, where).toBe(iso(addWorkingDays(Date.parse(previous!.nextReminderAt), repeat, {})));
-    expect(raised(TIMERS.remind).map((effect) => effect.params!.delay), where).toEqual([Date.parse(round!.nextReminderAt) - now]);
+    expect(
+      raised(TIMERS.remind).map((effect) => effect.params!.delay),
+      where,
+    ).toEqual([Date.parse(round!.nextReminderAt) - now]);
   } else {
     expect(ofType('remind'), where).toEqual([]);
   }
@@ -397,9 +412,7 @@ describe('the hello round, step by step', () => {
 
   it('escalates to the coordinator, naming the late roles', () => {
     const [, actions] = transition(hello.machine, open(), timer('round.escalate', at('2026-03-13T09:00:00+01:00')));
-    expect(actions).toEqual([
-      expect.objectContaining({ type: 'escalate', params: { round: ROUND, pendingRoles: EVALUATORS, operators: [coordinator.id] } }),
-    ]);
+    expect(actions).toEqual([expect.objectContaining({ type: 'escalate', params: { round: ROUND, pendingRoles: EVALUATORS, operators: [coordinator.id] } })]);
   });
 
   it('closes on the last approval, cancels its timers, and ignores a timer that fires late', () => {

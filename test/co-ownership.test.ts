@@ -35,10 +35,14 @@ const send = (operator: string, caseRef: string, type: string, payload: object =
 
 /** Lists reach visibility a moment after the case moves: wait until the operator who should see it does. */
 const listed = (operator: string, url: string, caseRef: string) =>
-  eventually(async () => {
-    const list = (await call(operator, 'GET', url)).json() as { caseRef: string }[];
-    return list.some((summary) => summary.caseRef === caseRef) && list;
-  }, 30_000, `${caseRef} in ${operator}'s ${url}`);
+  eventually(
+    async () => {
+      const list = (await call(operator, 'GET', url)).json() as { caseRef: string }[];
+      return list.some((summary) => summary.caseRef === caseRef) && list;
+    },
+    30_000,
+    `${caseRef} in ${operator}'s ${url}`,
+  );
 const refs = async (operator: string, url: string) => ((await call(operator, 'GET', url)).json() as { caseRef: string }[]).map((summary) => summary.caseRef);
 
 describe('co-ownership of each case by its organisations', () => {
@@ -85,7 +89,9 @@ describe('co-ownership of each case by its organisations', () => {
     expect((await send('med-sud', caseRef, 'signoff.submit', { round: 'evaluation', decision: 'approve' })).statusCode).toBe(404);
 
     const accesses = (await call('as-nord', 'GET', `/api/cases/${caseRef}/accesses`)).json().accesses as object[];
-    expect(accesses).toContainEqual(expect.objectContaining({ actor: { id: 'med-sud', role: 'physician', organisation: 'asst-sud' }, detail: 'break-glass', reason }));
+    expect(accesses).toContainEqual(
+      expect.objectContaining({ actor: { id: 'med-sud', role: 'physician', organisation: 'asst-sud' }, detail: 'break-glass', reason }),
+    );
   });
 
   it('makes UEPE a co-owner of a placement under a judicial measure, and of no other', async () => {
@@ -119,7 +125,9 @@ describe('co-ownership of each case by its organisations', () => {
     expect((await call('tutor-ponte', 'GET', `/api/cases/${caseRef}`)).statusCode).toBe(404);
 
     // The form offers the register's host companies, by name.
-    const form = (await call('nil-nord', 'GET', `/api/cases/${caseRef}`)).json().actions.find((action: { type: string }) => action.type === 'host.proposed').form;
+    const form = (await call('nil-nord', 'GET', `/api/cases/${caseRef}`))
+      .json()
+      .actions.find((action: { type: string }) => action.type === 'host.proposed').form;
     expect(form.properties.hostOrganisation.oneOf).toEqual([
       { const: 'coop-ponte', title: 'Cooperativa Il Ponte' },
       { const: 'coop-sud', title: 'Cooperativa del Sud' },
@@ -132,7 +140,11 @@ describe('co-ownership of each case by its organisations', () => {
     expect((await send('nil-nord', caseRef, 'host.proposed', { ...proposal, hostOrganisation: 'coop-ponte' })).statusCode).toBe(200);
 
     // Its tutor is told, reads the case (without the diagnosis) and answers; the other cooperative's is not, and cannot.
-    await eventually(async () => (await mailbox.forCase(caseRef)).some((mail) => mail.to[0]!.address === 'tutor@coop-ponte.raccordo.test'), 20_000, 'the host’s e-mail');
+    await eventually(
+      async () => (await mailbox.forCase(caseRef)).some((mail) => mail.to[0]!.address === 'tutor@coop-ponte.raccordo.test'),
+      20_000,
+      'the host’s e-mail',
+    );
     expect(recipients(await mailbox.forCase(caseRef))).not.toContain('tutor@coop-sud.raccordo.test');
     const forHost = await call('tutor-ponte', 'GET', `/api/cases/${caseRef}`);
     expect(forHost.statusCode).toBe(200);
@@ -145,8 +157,14 @@ describe('co-ownership of each case by its organisations', () => {
     const declined = await send('tutor-ponte', caseRef, 'host.declined');
     expect([declined.statusCode, declined.json()]).toEqual([200, { caseRef, handedBack: true, message: expect.stringContaining('non è più visibile') }]);
     expect((await call('tutor-ponte', 'GET', `/api/cases/${caseRef}`)).statusCode).toBe(404);
-    expect((await send('nil-nord', caseRef, 'host.proposed', { ...proposal, hostName: 'Cooperativa del Sud', hostOrganisation: 'coop-sud' })).statusCode).toBe(200);
+    expect((await send('nil-nord', caseRef, 'host.proposed', { ...proposal, hostName: 'Cooperativa del Sud', hostOrganisation: 'coop-sud' })).statusCode).toBe(
+      200,
+    );
     expect((await send('tutor-sud', caseRef, 'host.accepted')).statusCode).toBe(200);
-    await eventually(async () => !(await refs('tutor-ponte', '/api/cases?kind=job-placement')).includes(caseRef), 30_000, 'the case gone from the declining host’s list');
+    await eventually(
+      async () => !(await refs('tutor-ponte', '/api/cases?kind=job-placement')).includes(caseRef),
+      30_000,
+      'the case gone from the declining host’s list',
+    );
   });
 });

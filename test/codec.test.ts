@@ -9,15 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildServer } from '../api/server.js';
-import {
-  createDataConverter,
-  ENCRYPTED_ENCODING,
-  loadKeyring,
-  parseKeyList,
-  PayloadEncryptionCodec,
-  payloadKeyId,
-  readKeyFile,
-} from '../platform/codec.js';
+import { createDataConverter, ENCRYPTED_ENCODING, loadKeyring, parseKeyList, PayloadEncryptionCodec, payloadKeyId, readKeyFile } from '../platform/codec.js';
 import { hello } from '../machines/hello.js';
 import { homelessDischarge } from '../machines/homeless-discharge.js';
 import { startApi, type ApiStack } from './support/api.js';
@@ -253,7 +245,10 @@ describe('the codec endpoint for the Temporal UI', () => {
     const [plain] = decoded.json<{ payloads: { metadata: Record<string, string>; data: string }[] }>().payloads;
     expect(Buffer.from(plain!.metadata.encoding!, 'base64').toString()).toBe('json/plain');
     expect(JSON.parse(Buffer.from(plain!.data, 'base64').toString())).toMatchObject({ caseRef, data: helloNamingPerson });
-    const register = readFileSync(testConfig().RACCORDO_AUDIT_FILE, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const register = readFileSync(testConfig().RACCORDO_AUDIT_FILE, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(register.at(-1)).toMatchObject({ action: 'payload.decode', actor: { id: 'social-service-head', role: 'social-service-head' }, outcome: 200 });
     expect(JSON.stringify(register)).not.toContain(helloNamingPerson.summary);
 

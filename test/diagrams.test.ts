@@ -19,12 +19,9 @@ async function expectCommitted(file: string, generated: string) {
 }
 
 describe('committed pathway pages', () => {
-  it.each(pathways.map((pathway) => [pathwayKey(pathway.kind, pathway.version), pathway] as const))(
-    '%s matches its chart',
-    async (_key, pathway) => {
-      await expectCommitted(pathwayDocFile(pathway, pathways), pathwayDoc(pathway));
-    },
-  );
+  it.each(pathways.map((pathway) => [pathwayKey(pathway.kind, pathway.version), pathway] as const))('%s matches its chart', async (_key, pathway) => {
+    await expectCommitted(pathwayDocFile(pathway, pathways), pathwayDoc(pathway));
+  });
 
   it('README.md lists every registered pathway', async () => {
     await expectCommitted('README.md', pathwayIndex(pathways));
@@ -70,7 +67,9 @@ describe('hello diagram', () => {
 
   it('highlights nothing unless asked, and exactly the active state when asked', () => {
     expect(diagram).not.toContain('classDef');
-    const highlighted = mermaidDiagram(hello, ['evaluation']).split('\n').map((line) => line.trim());
+    const highlighted = mermaidDiagram(hello, ['evaluation'])
+      .split('\n')
+      .map((line) => line.trim());
     expect(highlighted).toContain('classDef active fill:#ffd54f,stroke:#e65100,stroke-width:2px');
     expect(highlighted.filter((line) => line.startsWith('class '))).toEqual(['class evaluation active']);
   });
@@ -147,7 +146,7 @@ describe('nested and parallel charts', () => {
         '      activation_home_care_running --> [*]',
         '    }',
         '    --',
-        "    state \"Accoglienza 'residenziale'\" as activation_shelter {",
+        '    state "Accoglienza \'residenziale\'" as activation_shelter {',
         '      [*] --> activation_shelter_search',
       ].join('\n'),
     );

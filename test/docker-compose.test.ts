@@ -67,7 +67,9 @@ function ports(svc: Service): Port[] {
     if (typeof port === 'object') {
       return { hostIp: port.host_ip, published: port.published === undefined ? undefined : Number(port.published), target: port.target };
     }
-    const parts = String(port).replace(/\/(tcp|udp)$/, '').split(':');
+    const parts = String(port)
+      .replace(/\/(tcp|udp)$/, '')
+      .split(':');
     const target = Number(parts.pop());
     const published = parts.length ? Number(parts.pop()) : undefined;
     return { hostIp: parts.length ? parts.join(':') : undefined, published, target };
@@ -121,7 +123,12 @@ const dockerCmd = (() => {
 })();
 const copiedDirs = finalStage
   .filter((instruction) => instruction.op === 'COPY' && !/--from=/.test(instruction.args))
-  .flatMap((instruction) => instruction.args.split(/\s+/).filter((arg) => !arg.startsWith('--')).slice(0, -1))
+  .flatMap((instruction) =>
+    instruction.args
+      .split(/\s+/)
+      .filter((arg) => !arg.startsWith('--'))
+      .slice(0, -1),
+  )
   .map((source) => source.replace(/^\.\//, '').replace(/\/$/, ''));
 
 /** The TypeScript file a `node --import tsx FILE` command runs. */
@@ -131,9 +138,7 @@ function entryFile(argv: string[] | undefined): string | undefined {
 
 describe('docker-compose.yml', () => {
   it('defines the whole production stack', () => {
-    expect(Object.keys(compose.services)).toEqual(
-      expect.arrayContaining(['postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'worker', 'api']),
-    );
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'worker', 'api']));
   });
 
   it('runs Temporal on PostgreSQL, started only once the database is healthy', () => {
@@ -161,9 +166,7 @@ describe('docker-compose.yml', () => {
     ['api', '/app/data/sessions'],
   ])('keeps the data of %s (%s) on a named volume that survives `docker compose down`', (name, target) => {
     const mounts = (service(name).volumes ?? []).map((volume) =>
-      typeof volume === 'string'
-        ? { source: volume.split(':')[0], target: volume.split(':')[1] }
-        : { source: volume.source, target: volume.target },
+      typeof volume === 'string' ? { source: volume.split(':')[0], target: volume.split(':')[1] } : { source: volume.source, target: volume.target },
     );
     const data = mounts.find((mount) => mount.target === target);
     expect(data, `a volume mounted on ${target}`).toBeDefined();
@@ -274,7 +277,9 @@ describe('docker-compose.yml', () => {
       expect(String(env.RACCORDO_DEMO_MODE)).toBe('false');
       // SOURCE:TARGET[:MODE], where SOURCE may be a ${VARIABLE:?message} with colons of its own.
       const mounted = (svc.volumes ?? []).map((volume) =>
-        typeof volume === 'string' ? volume.match(/^(\$\{[^}]*\}|[^:]+):([^:]+)(?::(\w+))?$/)?.slice(1) : [volume.source, volume.target, volume.read_only ? 'ro' : undefined],
+        typeof volume === 'string'
+          ? volume.match(/^(\$\{[^}]*\}|[^:]+):([^:]+)(?::(\w+))?$/)?.slice(1)
+          : [volume.source, volume.target, volume.read_only ? 'ro' : undefined],
       );
       expect(mounted).toContainEqual([expect.stringMatching(requiredReference), env.RACCORDO_DIRECTORY_FILE, 'ro']);
     });
@@ -347,7 +352,9 @@ describe('Dockerfile', () => {
   });
 
   it('keeps local state and secrets out of the build context', () => {
-    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim());
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'data', '.git', '.env']));
   });
 });

@@ -61,7 +61,7 @@ describe('the update validator', () => {
   });
 
   it('refuses an event on an unknown case with 404', async () => {
-    await expect(stack.cases.send('HLO-2026-NOCASE', 'signoff.submit', approve, actors.physician)).rejects.toMatchObject({ status: 404 });
+    await expect(stack.cases.send('RAC-2026-NOCASE', 'signoff.submit', approve, actors.physician)).rejects.toMatchObject({ status: 404 });
   });
 });
 
@@ -78,7 +78,7 @@ describe('sign-off rounds', () => {
     expect(signed.pendingSignoffs.map((pending) => pending.candidateRole)).toEqual(['social-worker']);
   });
 
-  it('keep one durable timer for a round\'s reminder, escalation and deadline, and leave it to a closing case', async () => {
+  it("keep one durable timer for a round's reminder, escalation and deadline, and leave it to a closing case", async () => {
     const caseRef = await openCase();
     await settled(stack.client, caseRef);
     const opened = await stack.cases.view(caseRef);
@@ -162,7 +162,11 @@ describe('long cases', () => {
   it('carry the organisations the case was handed over to, and not the one that handed it back', async () => {
     const { judicialMeasure: _measure, ...referral } = serdReferral(6);
     const operator = (role: string, organisation: string) => ({ id: `${role}-op`, role, organisation });
-    const [serd, nil, host] = [operator('addiction-service', 'health-authority'), operator('job-placement', 'health-authority'), operator('host-company', 'host')];
+    const [serd, nil, host] = [
+      operator('addiction-service', 'health-authority'),
+      operator('job-placement', 'health-authority'),
+      operator('host-company', 'host'),
+    ];
     const { caseRef } = await stack.cases.start({ kind: 'job-placement', data: referral, actor: serd, continueAsNewAfterEvents: 20 });
     const handle = stack.client.workflow.getHandle(caseRef);
     const firstRun = (await handle.describe()).runId;

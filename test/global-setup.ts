@@ -7,7 +7,7 @@ import { freePort, startMailSink, startTemporalServer } from '../scripts/service
 import { ensureTemporalCli } from '../scripts/temporal-cli.js';
 import { ensureTimeSkippingServer } from '../scripts/time-skipping-server.js';
 import { workflowBundleOptions } from '../worker/worker.js';
-import { describeFinding, findSeededValues, seededValues } from './support/log-scan.js';
+import { describeFinding, findSeededValues, pathwayNames, seededValues } from './support/log-scan.js';
 import { mailsOutsideTemplates, type MailForAudit } from './support/mail-audit.js';
 import { samples } from './support/samples.js';
 
@@ -74,6 +74,13 @@ export default async function setup(project: TestProject) {
     const logs = readdirSync(logDir).map((file) => join(logDir, file));
     const seeded = seededValues(samples);
     const inLogs = findSeededValues(logs, seeded);
+    // A case reference, a log line or an e-mail subject that names the pathway tells a shared mailbox what the case is.
+    const mails = join(scratch, 'mails.txt');
+    writeFileSync(mails, received.map((mail) => `${mail.subject}\n${mail.text}`).join('\n'));
+    const names = pathwayNames();
+    // The registers of accesses (an event type names its pathway by nature) and the session stores (a demo operator is
+    // named after a role, and the NIL's role after its pathway) are records, not logs: left out of this one look.
+    const naming = findSeededValues([...logs.filter((file) => !/\/(audit|sessions)-[^/]*\.jsonl$/.test(file)), mails], names);
     if (leaking.length) {
       console.error(`[test] ${leaking.length} of ${received.length} e-mails are not a notification template: ${JSON.stringify(leaking[0])}`);
     } else {
@@ -81,11 +88,18 @@ export default async function setup(project: TestProject) {
     }
     if (inLogs.length) {
       // The file, the line and the value: the line itself would print the rest of whatever leaked.
-      console.error(`[test] personal data of the test samples found ${inLogs.length} times in the run's logs:\n${inLogs.slice(0, 20).map(describeFinding).join('\n')}`);
+      console.error(
+        `[test] personal data of the test samples found ${inLogs.length} times in the run's logs:\n${inLogs.slice(0, 20).map(describeFinding).join('\n')}`,
+      );
     } else {
       console.log(`[test] none of the ${seeded.length} personal values of the test samples is in the ${logs.length} logs of the run`);
     }
-    if (leaking.length || inLogs.length) {
+    if (naming.length) {
+      console.error(`[test] a pathway is named ${naming.length} times in the run's logs and e-mails:\n${naming.slice(0, 20).map(describeFinding).join('\n')}`);
+    } else {
+      console.log(`[test] no log line or e-mail of the run names a pathway (${names.length} names and former reference prefixes)`);
+    }
+    if (leaking.length || inLogs.length || naming.length) {
       // Vitest reports an error thrown here but keeps its exit code: set it, so that a leak fails the run. The
       // scratch folder stays, for a look at what leaked.
       process.exitCode = 1;

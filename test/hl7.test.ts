@@ -97,7 +97,9 @@ async function send(message: Hl7Message) {
     code: msa?.getField(1)?.toString(),
     controlId: msa?.getField(2)?.toString(),
     text: msa?.getField(3)?.toString() ?? '',
-    errors: ack.getAllSegments('ERR').map((err) => ({ location: err.getField(2)?.toString(), code: err.getField(3)?.getComponent(1), text: err.getField(8)?.toString() })),
+    errors: ack
+      .getAllSegments('ERR')
+      .map((err) => ({ location: err.getField(2)?.toString(), code: err.getField(3)?.getComponent(1), text: err.getField(8)?.toString() })),
   };
 }
 

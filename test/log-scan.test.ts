@@ -31,9 +31,7 @@ describe('the personal values of the samples', () => {
         'Magazzino, patente B',
       ].sort(),
     );
-    expect(valuesOf('HL7 ADT patient')).toEqual(
-      expect.arrayContaining(['Rossi', 'Mario', '1980-01-01', 'Milano', 'RSSMRA80A01F205X', 'STP0170010000123']),
-    );
+    expect(valuesOf('HL7 ADT patient')).toEqual(expect.arrayContaining(['Rossi', 'Mario', '1980-01-01', 'Milano', 'RSSMRA80A01F205X', 'STP0170010000123']));
   });
 
   it('leave out what is not about the person, and codes of a closed choice that identify nobody', () => {

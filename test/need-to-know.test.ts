@@ -19,13 +19,23 @@ const cookies: Record<string, string> = {};
 const as = async (role: string) => (cookies[role] ??= await api.login(role));
 
 async function start(data: object): Promise<string> {
-  const started = await api.app.inject({ method: 'POST', url: '/api/cases', headers: { cookie: await as('social-worker') }, payload: { kind: 'job-placement', data } });
+  const started = await api.app.inject({
+    method: 'POST',
+    url: '/api/cases',
+    headers: { cookie: await as('social-worker') },
+    payload: { kind: 'job-placement', data },
+  });
   expect(started.statusCode).toBe(201);
   return started.json().caseRef;
 }
 
 async function send(caseRef: string, role: string, type: string, payload: object = {}) {
-  const response = await api.app.inject({ method: 'POST', url: `/api/cases/${caseRef}/events`, headers: { cookie: await as(role) }, payload: { type, payload } });
+  const response = await api.app.inject({
+    method: 'POST',
+    url: `/api/cases/${caseRef}/events`,
+    headers: { cookie: await as(role) },
+    payload: { type, payload },
+  });
   expect(response.statusCode, `${type} by ${role}: ${response.body}`).toBe(200);
 }
 
@@ -34,7 +44,8 @@ const hostNotes = 'Tutor aziendale: il responsabile di magazzino';
 /** Referred by the SerD, evaluated, matched with the host, agreement signed by all four parties, insured, started. */
 async function activeInternship(data: object): Promise<string> {
   const caseRef = await start(data);
-  for (const role of ['job-placement', 'social-worker', 'addiction-service']) await send(caseRef, role, 'signoff.submit', { round: 'evaluation', decision: 'approve' });
+  for (const role of ['job-placement', 'social-worker', 'addiction-service'])
+    await send(caseRef, role, 'signoff.submit', { round: 'evaluation', decision: 'approve' });
   await send(caseRef, 'job-placement', 'host.proposed', { hostName: 'Cooperativa Il Ponte', hostOrganisation: 'host', plannedMonths: 6 });
   await send(caseRef, 'host-company', 'host.accepted');
   for (const role of ['addiction-service', 'job-placement']) await send(caseRef, role, 'signoff.submit', { round: 'agreement', decision: 'approve' });
@@ -59,7 +70,12 @@ const judicialTrace = /UEPE|giudiziari|judgeReports|judicial|probation/i;
 describe('need-to-know', () => {
   it('keeps the diagnosis and judicial measure from the host company, without a trace, and shows them to the social worker', async () => {
     const socialWorker = await api.login('social-worker');
-    const started = await api.app.inject({ method: 'POST', url: '/api/cases', headers: { cookie: socialWorker }, payload: { kind: 'job-placement', data: referral } });
+    const started = await api.app.inject({
+      method: 'POST',
+      url: '/api/cases',
+      headers: { cookie: socialWorker },
+      payload: { kind: 'job-placement', data: referral },
+    });
     expect(started.statusCode).toBe(201);
     const { caseRef } = started.json();
     // Notes are free text: the SerD's tell of the therapy.
@@ -100,7 +116,9 @@ describe('need-to-know', () => {
     // UEPE reports to the judge: only possible under a measure.
     await send(withMeasure, 'probation', 'probation.reported');
 
-    const [forHostWith, forHostWithout] = await Promise.all([withMeasure, withoutMeasure].map(async (caseRef) => (await read(caseRef, await as('host-company'))).json()));
+    const [forHostWith, forHostWithout] = await Promise.all(
+      [withMeasure, withoutMeasure].map(async (caseRef) => (await read(caseRef, await as('host-company'))).json()),
+    );
     expect(forHostWith.state).toBe('active');
     expect(shapeOf(forHostWith, withMeasure)).toEqual(shapeOf(forHostWithout, withoutMeasure));
     expect(JSON.stringify(forHostWith)).not.toMatch(judicialTrace);
@@ -134,7 +152,11 @@ describe('need-to-know', () => {
     await send(withMeasure, 'probation', 'probation.reported');
     const judgeReports = '&state=active.judgeReports.scheduled';
     // Visibility catches up with the cases' states within moments.
-    await eventually(async () => (await list('social-worker', judgeReports)).some((summary) => summary.caseRef === withMeasure), 30_000, 'the case in visibility');
+    await eventually(
+      async () => (await list('social-worker', judgeReports)).some((summary) => summary.caseRef === withMeasure),
+      30_000,
+      'the case in visibility',
+    );
 
     const forHost = (await list('host-company', '')).filter((summary) => [withMeasure, withoutMeasure].includes(summary.caseRef));
     expect(forHost).toHaveLength(2);

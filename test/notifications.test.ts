@@ -31,17 +31,25 @@ describe('when the SMTP server is down during a sign-off round', () => {
     const { caseRef } = await stack.cases.start({ kind: 'hello', data: { summary: 'Caso con SMTP fermo' }, actor: actors.socialWorker });
     await stack.cases.send(caseRef, 'signoff.submit', approve, actors.physician);
     const handle = stack.client.workflow.getHandle<typeof caseWorkflow>(caseRef);
-    await eventually(async () => {
-      const pending = (await handle.describe()).raw.pendingActivities ?? [];
-      return pending.some((activity) => (activity.attempt ?? 0) >= 2);
-    }, 30_000, 'a retried notification');
+    await eventually(
+      async () => {
+        const pending = (await handle.describe()).raw.pendingActivities ?? [];
+        return pending.some((activity) => (activity.attempt ?? 0) >= 2);
+      },
+      30_000,
+      'a retried notification',
+    );
     expect((await handle.describe()).status.name).toBe('RUNNING');
 
     sink = await startMailSink(sinkOptions);
-    const delivered = await eventually(async () => {
-      const mails = await inbox(caseRef);
-      return mails.length >= 2 ? mails : undefined;
-    }, 60_000, 'the delayed notifications');
+    const delivered = await eventually(
+      async () => {
+        const mails = await inbox(caseRef);
+        return mails.length >= 2 ? mails : undefined;
+      },
+      60_000,
+      'the delayed notifications',
+    );
     expect(delivered.map((mail) => mail.to[0]!.address).sort()).toEqual(['physician@demo.raccordo.local', 'social-worker@demo.raccordo.local']);
 
     const done = await stack.cases.send(caseRef, 'signoff.submit', approve, actors.socialWorker);
@@ -83,10 +91,14 @@ describe('an address the SMTP server refuses for good', () => {
 
     const coordinator = { id: 'as-bianchi', role: 'social-worker', organisation: 'comune-prova' };
     const { caseRef } = await stack.cases.start({ kind: 'hello', data: { summary: 'Indirizzo errato' }, actor: coordinator });
-    const view = await eventually(async () => {
-      const current = await stack.cases.view(caseRef, coordinator);
-      return current.alerts.length ? current : undefined;
-    }, 30_000, 'the delivery alert');
+    const view = await eventually(
+      async () => {
+        const current = await stack.cases.view(caseRef, coordinator);
+        return current.alerts.length ? current : undefined;
+      },
+      30_000,
+      'the delivery alert',
+    );
     expect(view.alerts).toEqual([expect.objectContaining({ kind: 'undeliverable', message: 'Notifica non recapitata a: dr-rossi' })]);
     expect(view.timeline.at(-1)).toMatchObject({ event: 'notification.undeliverable', label: 'Notifica non recapitabile: indirizzo rifiutato' });
     expect(received).toEqual(['as.bianchi@comune.raccordo.test']);

@@ -118,15 +118,23 @@ describe('single sign-on with the identity provider', () => {
     });
     expect(opened.statusCode).toBe(201);
     const { caseRef } = opened.json() as { caseRef: string };
-    const task = await eventually(async () => {
-      const tasks = (await (await browser.fetch(`${raccordo}/api/tasks`)).json()) as { caseRef: string; role: string }[];
-      return tasks.find((item) => item.caseRef === caseRef);
-    }, 20_000, 'the physician’s task');
+    const task = await eventually(
+      async () => {
+        const tasks = (await (await browser.fetch(`${raccordo}/api/tasks`)).json()) as { caseRef: string; role: string }[];
+        return tasks.find((item) => item.caseRef === caseRef);
+      },
+      20_000,
+      'the physician’s task',
+    );
     expect(task.role).toBe('physician');
 
     // The same session as a password login: recorded in the register under the operator, held to the same origin rule.
     const register = readFileSync(testConfig().RACCORDO_AUDIT_FILE, 'utf8');
-    const lists = register.split('\n').filter(Boolean).map((line) => JSON.parse(line) as AuditEntry).filter((entry) => entry.detail === 'tasks');
+    const lists = register
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as AuditEntry)
+      .filter((entry) => entry.detail === 'tasks');
     expect(lists.at(-1)).toMatchObject({ action: 'case.list', actor: { id: 'physician', role: 'physician', organisation: 'health-authority' }, outcome: 200 });
     const crossOrigin = await browser.fetch(`${raccordo}/api/cases`, {
       method: 'POST',
@@ -163,10 +171,7 @@ describe('single sign-on with the identity provider', () => {
   });
 
   it('refuses an answer whose state was altered or left out, and opens no session', async () => {
-    for (const alter of [
-      (url: URL) => url.searchParams.set('state', `${url.searchParams.get('state')}x`),
-      (url: URL) => url.searchParams.delete('state'),
-    ]) {
+    for (const alter of [(url: URL) => url.searchParams.set('state', `${url.searchParams.get('state')}x`), (url: URL) => url.searchParams.delete('state')]) {
       const browser = new CookieJarClient();
       const callback = await authorizeAtProvider(browser, loginStart(), { login: PHYSICIAN_AT_PROVIDER });
       alter(callback);

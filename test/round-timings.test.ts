@@ -6,7 +6,7 @@ import { hello } from '../machines/hello.js';
 const friday = '2026-11-20T09:00:00.000Z';
 const open = (parameters: Record<string, unknown>) =>
   initialTransition(hello.machine, {
-    caseRef: 'HLO-2026-TEST01',
+    caseRef: 'RAC-2026-TEST01',
     data: { summary: 'Tempi configurati' },
     startedBy: { id: 'social-worker', role: 'social-worker', organisation: 'municipality' },
     startedAt: friday,

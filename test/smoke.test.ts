@@ -33,13 +33,17 @@ describe('the hello pathway on the real Temporal server and SMTP server', () => 
     expect(mails.every((mail) => mail.text.includes(`http://raccordo.test/cases/${caseRef}`))).toBe(true);
     expect(mails.some((mail) => mail.text.includes('Prova di fumo') || mail.html.includes('Prova di fumo'))).toBe(false);
 
-    const listed = await eventually(async () => {
-      const found = [];
-      for await (const execution of stack.client.workflow.list({ query: `PathwayKind='hello' AND PathwayState='approved' AND CaseRef='${caseRef}'` })) {
-        found.push(execution.workflowId);
-      }
-      return found.length ? found : undefined;
-    }, 20_000, 'the case in visibility');
+    const listed = await eventually(
+      async () => {
+        const found = [];
+        for await (const execution of stack.client.workflow.list({ query: `PathwayKind='hello' AND PathwayState='approved' AND CaseRef='${caseRef}'` })) {
+          found.push(execution.workflowId);
+        }
+        return found.length ? found : undefined;
+      },
+      20_000,
+      'the case in visibility',
+    );
     expect(listed).toEqual([caseRef]);
   });
 });

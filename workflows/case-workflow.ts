@@ -16,9 +16,7 @@ export async function caseWorkflow(start: CaseStart): Promise<CaseState> {
   setHandler(caseState, () => engine.state());
 
   const historyLimitReached = () =>
-    start.continueAsNewAfterEvents !== undefined
-      ? workflowInfo().historyLength >= start.continueAsNewAfterEvents
-      : workflowInfo().continueAsNewSuggested;
+    start.continueAsNewAfterEvents !== undefined ? workflowInfo().historyLength >= start.continueAsNewAfterEvents : workflowInfo().continueAsNewSuggested;
 
   for (;;) {
     await condition(() => engine.hasEffects || engine.done || historyLimitReached());

@@ -28,6 +28,4 @@ const cliTypeNames: Record<SearchAttributeType, string> = {
 };
 
 /** `Name=Type` pairs for `temporal server start-dev --search-attribute` and `temporal operator search-attribute create`. */
-export const searchAttributeDeclarations: string[] = Object.values(searchAttributes).map(
-  (key) => `${key.name}=${cliTypeNames[key.type]}`,
-);
+export const searchAttributeDeclarations: string[] = Object.values(searchAttributes).map((key) => `${key.name}=${cliTypeNames[key.type]}`);

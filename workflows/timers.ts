@@ -4,12 +4,14 @@ import type { PendingTimer } from './messages.js';
 /** A durable timer for `dueAt`, cancelled through the scope it returns; `fired` gets that scope when it fires. */
 function startTimer(dueAt: number, fired: (scope: CancellationScope) => void): CancellationScope {
   const scope = new CancellationScope();
-  scope.run(() => sleep(Math.max(0, dueAt - Date.now()))).then(
-    () => fired(scope),
-    (error: unknown) => {
-      if (!isCancellation(error)) throw error;
-    },
-  );
+  scope
+    .run(() => sleep(Math.max(0, dueAt - Date.now())))
+    .then(
+      () => fired(scope),
+      (error: unknown) => {
+        if (!isCancellation(error)) throw error;
+      },
+    );
   return scope;
 }
 

@@ -29,8 +29,6 @@ const keyword = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'Valore non valido')
 const caseRefParam = z.object({ ref: z.string().regex(/^[A-Z0-9]{2,5}-[A-Z0-9-]{4,20}$/, 'Riferimento del caso non valido') });
 const refusals = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema };
 
-
-
 const accessEntrySchema = z.object({
   at: z.string(),
   actor: z.object({ id: z.string(), role: z.string(), organisation: z.string() }),

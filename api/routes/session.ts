@@ -9,7 +9,6 @@ import { loginRateLimit, operatorOf, requireOperator, SESSION_COOKIE, setSession
 
 const sessionResponse = z.object({ user: sessionUserSchema });
 
-
 export interface SessionRouteDeps {
   auth: Auth;
   publicOrigin: string;

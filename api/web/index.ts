@@ -27,12 +27,10 @@ interface PageSpec {
   main: string;
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
 
 function render(spec: PageSpec, path: string): string {
-  const navItem = (href: string, label: string) =>
-    `<li><a href="${href}"${href === path ? ' aria-current="page"' : ''}>${label}</a></li>`;
+  const navItem = (href: string, label: string) => `<li><a href="${href}"${href === path ? ' aria-current="page"' : ''}>${label}</a></li>`;
   const header = spec.public
     ? `<header class="site-header"><div class="bar"><span class="brand">Raccordo</span></div></header>`
     : `<header class="site-header">
@@ -279,11 +277,7 @@ function sendPage(request: FastifyRequest, reply: FastifyReply, spec: PageSpec) 
   if (!spec.public && !hasSessionCookie(request)) {
     return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
   }
-  return reply
-    .header('Cache-Control', 'no-store')
-    .header('Referrer-Policy', 'same-origin')
-    .type('text/html; charset=utf-8')
-    .send(render(spec, path));
+  return reply.header('Cache-Control', 'no-store').header('Referrer-Policy', 'same-origin').type('text/html; charset=utf-8').send(render(spec, path));
 }
 
 export const DEMO_PRIVACY_CONTACT = 'privacy@demo.raccordo.local';
@@ -324,9 +318,7 @@ export default async function webPages(app: FastifyInstance, { privacyContact }:
     schemaHide: true,
   });
   const hide = { schema: { hide: true } };
-  app.get('/assets/mermaid.min.js', hide, (_request, reply) =>
-    reply.header('Cache-Control', 'public, max-age=86400').sendFile('mermaid.min.js', mermaidDir),
-  );
+  app.get('/assets/mermaid.min.js', hide, (_request, reply) => reply.header('Cache-Control', 'public, max-age=86400').sendFile('mermaid.min.js', mermaidDir));
   app.get('/login', hide, (request, reply) => sendPage(request, reply, pages.login));
   const privacy = privacyPage(privacyContact);
   app.get('/privacy', hide, (request, reply) => sendPage(request, reply, privacy));

@@ -33,9 +33,7 @@ describe(`the same hospital discharge sent ${copies} times at once`, () => {
     const caseRef = answers.find((answer) => answer.status === 201)?.caseRef as string;
     expect(caseRef).toMatch(/^RAC-E/);
     expect(answers.filter((answer) => answer.status === 201)).toEqual([{ status: 201, outcome: 'started', caseRef }]);
-    expect(answers.filter((answer) => answer.status !== 201)).toEqual(
-      range(copies - 1).map(() => ({ status: 200, outcome: 'existing', caseRef })),
-    );
+    expect(answers.filter((answer) => answer.status !== 201)).toEqual(range(copies - 1).map(() => ({ status: 200, outcome: 'existing', caseRef })));
 
     // Visibility lags the start a little: wait for the case to be listed, then make sure it is listed once.
     const query = `${searchAttributes.caseRef.name} = '${caseRef}'`;

@@ -72,10 +72,12 @@ export function expectApprovedOnce(views: readonly CaseState[], before: string[]
       caseRef: view.caseRef,
       events: [...before, 'signoff.submit', 'signoff.submit'],
     });
-    expect(view.timeline.filter((entry) => entry.event === 'signoff.submit').map((entry) => entry.actor?.role).sort()).toEqual([
-      'physician',
-      'social-worker',
-    ]);
+    expect(
+      view.timeline
+        .filter((entry) => entry.event === 'signoff.submit')
+        .map((entry) => entry.actor?.role)
+        .sort(),
+    ).toEqual(['physician', 'social-worker']);
   }
 }
 

@@ -69,7 +69,7 @@ type Application = Record<string, unknown>;
 
 function start(application: Application, parameters: B12Parameters = configured) {
   return initialTransition(machine, {
-    caseRef: 'B12-2026-MODEL1',
+    caseRef: 'RAC-2026-MODEL1',
     data: startSchema.parse(application),
     startedBy: officer,
     startedAt,
@@ -85,7 +85,10 @@ const sign = (round: string, by: Actor, decision = 'approve', extra: Record<stri
 
 const checkCompleted = event('check.completed', officer);
 const b1TeamApproves = ['physician', 'nurse', 'health-social-worker'].map((role) =>
-  sign('b1-evaluation', [physician, nurse, asstSocialWorker].find((a) => a.role === role)!),
+  sign(
+    'b1-evaluation',
+    [physician, nurse, asstSocialWorker].find((a) => a.role === role)!,
+  ),
 );
 const signedByPerson = event('plan.signed', asstSocialWorker, { signedBy: 'person' });
 const funded = event('ranking.published', officer, { funded: true });
@@ -198,7 +201,13 @@ describe('b1b2-evaluation: the statechart as a graph', () => {
   beforeAll(() => {
     for (const [name, application] of Object.entries(fixtures)) {
       const paths = getShortestPaths(observed.machine, {
-        input: { caseRef: 'B12-2026-GRAPH1', data: startSchema.parse(application), startedBy: officer, startedAt, settings: { calendar: {}, parameters: configured } },
+        input: {
+          caseRef: 'RAC-2026-GRAPH1',
+          data: startSchema.parse(application),
+          startedBy: officer,
+          startedAt,
+          settings: { calendar: {}, parameters: configured },
+        },
         events: eventsIn as never,
         serializeState: serializeSnapshot as never,
       });
@@ -427,7 +436,9 @@ describe('b1b2-evaluation: the right evaluation team', () => {
 
 describe('b1b2-evaluation: Progetto Individuale', () => {
   const atPlan = (application: Application) =>
-    application.measure === 'B1' ? run(started(application), checkCompleted, ...b1TeamApproves) : run(started(application), checkCompleted, sign('b2-evaluation', ambitoSocialWorker));
+    application.measure === 'B1'
+      ? run(started(application), checkCompleted, ...b1TeamApproves)
+      : run(started(application), checkCompleted, sign('b2-evaluation', ambitoSocialWorker));
   const signedBy = (signatory: string) => event('plan.signed', asstSocialWorker, { signedBy: signatory });
 
   it('is signed by an adult person, or by the guardian the application names; never by a minor, never by an unnamed guardian', () => {
@@ -442,7 +453,9 @@ describe('b1b2-evaluation: Progetto Individuale', () => {
   it('tells the service running the measure that a plan is to be drawn up: the ASST for B1, the Ambito for B2', () => {
     const notifiedOnPlan = (application: Application, evaluation: Event[]) => {
       const before = run(started(application), checkCompleted, ...evaluation.slice(0, -1));
-      return transition(machine, before, evaluation.at(-1)! as never)[1].filter((action) => action.type === 'notify').map((action) => action.params);
+      return transition(machine, before, evaluation.at(-1)! as never)[1]
+        .filter((action) => action.type === 'notify')
+        .map((action) => action.params);
     };
     expect(notifiedOnPlan(b1Adult, b1TeamApproves)).toEqual([{ roles: ['health-social-worker'] }]);
     expect(notifiedOnPlan(b2, [sign('b2-evaluation', ambitoSocialWorker)])).toEqual([{ roles: ['social-worker'] }]);
@@ -462,7 +475,9 @@ describe('b1b2-evaluation: ranking, funding and the active measure', () => {
     expect(leaf(active)).toBe('measure.active');
     expect(contextOf(active).data.activatedAt).toBe(activationAt);
     expect(contextOf(active).deadlines.procedure?.stoppedAt).toBe(activationAt);
-    const renewalTimer = actions.find((action) => action.type === 'xstate.raise' && String((action.params as { event: { type: string } }).event.type).startsWith('xstate.after.'));
+    const renewalTimer = actions.find(
+      (action) => action.type === 'xstate.raise' && String((action.params as { event: { type: string } }).event.type).startsWith('xstate.after.'),
+    );
     const dueAt = Date.parse(activationAt) + (renewalTimer?.params as { delay: number }).delay;
     expect(new Date(dueAt).toISOString()).toBe('2027-07-11T08:00:00.000Z');
   });
@@ -541,7 +556,13 @@ describe('b1b2-evaluation: forms', () => {
   });
 
   it('explains a wrong form in Italian, field by field', () => {
-    const result = startSchema.safeParse({ ...b1Adult, measure: 'B3', benefits: [], applicant: { fullName: '', fiscalCode: 'X' }, scales: { certifiedOn: '2026-04-01', gcs: 2 } });
+    const result = startSchema.safeParse({
+      ...b1Adult,
+      measure: 'B3',
+      benefits: [],
+      applicant: { fullName: '', fiscalCode: 'X' },
+      scales: { certifiedOn: '2026-04-01', gcs: 2 },
+    });
     expect(result.success).toBe(false);
     expect(Object.fromEntries(result.error!.issues.map((issue) => [issue.path.join('.'), issue.message]))).toEqual({
       measure: 'Indicare la misura richiesta (B1 o B2)',

@@ -15,10 +15,7 @@ afterAll(() => stack?.stop());
 
 // The worker pins the values in force today; the applications are dated inside (or just outside) those calls.
 const inForce = b1b2Evaluation.parametersSchema.parse(
-  valuesInForce(
-    parametersFileSchema.parse(JSON.parse(readFileSync('config/parameters/b1b2-evaluation.json', 'utf8'))),
-    new Date().toISOString().slice(0, 10),
-  ),
+  valuesInForce(parametersFileSchema.parse(JSON.parse(readFileSync('config/parameters/b1b2-evaluation.json', 'utf8'))), new Date().toISOString().slice(0, 10)),
 );
 const dayBefore = (date: string) => new Date(Date.parse(date) - 86_400_000).toISOString().slice(0, 10);
 

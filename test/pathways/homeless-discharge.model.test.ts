@@ -27,7 +27,7 @@ function startData(overrides: Record<string, unknown> = {}) {
 
 function input(data = startData(), referralLeadHours = 48) {
   return {
-    caseRef: 'DSD-2026-TEST01',
+    caseRef: 'RAC-2026-TEST01',
     data,
     startedBy: ward,
     startedAt: referredAt,
@@ -310,7 +310,11 @@ describe('homeless-discharge: the start form', () => {
   });
 
   it('rejects a signal without a planned discharge time or ward contact, with Italian messages', () => {
-    const parsed = homelessDischarge.startSchema.safeParse({ ...startData(), plannedDischargeAt: 'domani', wardContact: { unit: '', contactPerson: 'X', phone: '030 1' } });
+    const parsed = homelessDischarge.startSchema.safeParse({
+      ...startData(),
+      plannedDischargeAt: 'domani',
+      wardContact: { unit: '', contactPerson: 'X', phone: '030 1' },
+    });
     expect(parsed.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
       ['plannedDischargeAt', 'Data e ora non valide'],
       ['wardContact.unit', 'Indicare il reparto o il Pronto Soccorso'],

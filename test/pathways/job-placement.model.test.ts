@@ -37,7 +37,7 @@ const targetedPlacement = {
 
 function inputOf(data: Record<string, unknown>): CaseInput<JobPlacementData> {
   return {
-    caseRef: 'INL-2026-MODEL1',
+    caseRef: 'RAC-2026-MODEL1',
     data: jobPlacement.startSchema.parse(data) as JobPlacementData,
     startedBy: actor('social-worker'),
     startedAt,
@@ -147,7 +147,9 @@ function activeInternship(data: Record<string, unknown> = serdReferral, plannedM
   kase.send('host.proposed', project(plannedMonths), 'job-placement').send('host.accepted', {}, 'host-company');
   approveAll(kase, 'agreement', [...new Set([referring, 'job-placement', 'host-company'])]);
   return kase
-    .traineeSigns().send('insurance.activated', { policyReference: 'INAIL PAT 123 / RC 456' }, 'job-placement').send('internship.started', {}, 'job-placement');
+    .traineeSigns()
+    .send('insurance.activated', { policyReference: 'INAIL PAT 123 / RC 456' }, 'job-placement')
+    .send('internship.started', {}, 'job-placement');
 }
 
 const tutorTimer = 'xstate.after.tutorReviewDue.job-placement.active.tutorReviews.scheduled';
@@ -259,7 +261,16 @@ describe('job placement: reachability and guards', () => {
   });
 
   it('exercises every guard of the chart on both sides', () => {
-    const used = ['isEligible', 'projectFitsTisCap', 'extensionFitsTisCap', 'insuranceActive', 'hasJudicialMeasure', 'signoffCloses', 'canSign', 'isRoundTimer'];
+    const used = [
+      'isEligible',
+      'projectFitsTisCap',
+      'extensionFitsTisCap',
+      'insuranceActive',
+      'hasJudicialMeasure',
+      'signoffCloses',
+      'canSign',
+      'isRoundTimer',
+    ];
     expect(Object.fromEntries(used.map((name) => [name, [...(guardOutcomes.get(name) ?? [])].sort()]))).toEqual(
       Object.fromEntries(used.map((name) => [name, [false, true]])),
     );
@@ -276,7 +287,10 @@ describe('job placement: eligibility', () => {
     expect(parameters.tisMaxMonths).toBe(24);
     expect(stateAfterReferral({ ...serdReferral, tisMonthsUsed: 23 }).state).toBe('evaluation');
     expect(stateAfterReferral({ ...serdReferral, tisMonthsUsed: 24 })).toEqual({ state: 'notEligible', outcome: 'not-eligible' });
-    expect(stateAfterReferral({ ...serdReferral, alreadyInCharge: false, inChargeSince: undefined })).toEqual({ state: 'notEligible', outcome: 'not-eligible' });
+    expect(stateAfterReferral({ ...serdReferral, alreadyInCharge: false, inChargeSince: undefined })).toEqual({
+      state: 'notEligible',
+      outcome: 'not-eligible',
+    });
   });
 
   it('admits L.68/99 targeted placement only when registered and with invalidity above 45%', () => {

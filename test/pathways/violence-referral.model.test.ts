@@ -69,7 +69,7 @@ class Case {
 
   constructor(form: Record<string, unknown>, parameters: Parameters = configured) {
     const [snapshot, actions] = initialTransition(machine, {
-      caseRef: 'VIO-2026-MODEL1',
+      caseRef: 'RAC-2026-MODEL1',
       data: startSchema.parse(form),
       startedBy: physician,
       startedAt,
@@ -345,7 +345,9 @@ describe('violence-referral: the chart', () => {
 
     const allStates = getStateNodes(violenceReferral.machine).map((node) => node.id);
     expect(allStates.filter((id) => !visitedStates.has(id))).toEqual([]);
-    const finals = getStateNodes(violenceReferral.machine).filter((node) => node.type === 'final').map((node) => node.key);
+    const finals = getStateNodes(violenceReferral.machine)
+      .filter((node) => node.type === 'final')
+      .map((node) => node.key);
     expect(finals.sort()).toEqual(['autonomy', 'childProtectionOrder', 'droppedOut', 'protectedHousing', 'transferred', 'treatmentPathway']);
 
     const oneSided = Object.keys(implementedGuards).filter((name) => guardResults.get(name)?.size !== 2);
@@ -407,7 +409,10 @@ describe('violence-referral: domain rules', () => {
     for (const effect of allEffects) {
       expect(Object.keys(effect.params).every((key) => ['roles', 'round', 'pendingRoles', 'operators'].includes(key))).toBe(true);
       const recipients = [...((effect.params.roles as string[]) ?? []), ...((effect.params.pendingRoles as string[]) ?? [])];
-      expect(recipients.every((role) => roles.includes(role)), JSON.stringify(effect)).toBe(true);
+      expect(
+        recipients.every((role) => roles.includes(role)),
+        JSON.stringify(effect),
+      ).toBe(true);
       for (const secret of secrets) expect(JSON.stringify(effect)).not.toContain(secret);
     }
   });
@@ -429,9 +434,7 @@ describe('violence-referral: domain rules', () => {
   it('asks how to reach her safely whenever she may be contacted, in Italian', () => {
     const parsed = startSchema.safeParse({ ...atEmergencyRoom, safeContact: { mayBeContacted: true } });
     expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues).toContainEqual(
-      expect.objectContaining({ path: ['safeContact', 'how'], message: 'Indicare come contattarla in sicurezza' }),
-    );
+    expect(parsed.error?.issues).toContainEqual(expect.objectContaining({ path: ['safeContact', 'how'], message: 'Indicare come contattarla in sicurezza' }));
     expect(startSchema.safeParse({ ...atEmergencyRoom, safeContact: { mayBeContacted: false } }).success).toBe(true);
   });
 });

@@ -82,14 +82,18 @@ describe('violence-referral on the real Temporal server', () => {
       for (const secret of secrets) expect(`${mail.subject} ${mail.text} ${mail.html}`).not.toContain(secret);
     }
 
-    const listed = await eventually(async () => {
-      const found = [];
-      const query = `PathwayKind='violence-referral' AND PathwayState='autonomy' AND CaseRef='${caseRef}'`;
-      for await (const execution of stack.client.workflow.list({ query })) {
-        found.push(execution.workflowId);
-      }
-      return found.length ? found : undefined;
-    }, 20_000, 'the closed case in visibility');
+    const listed = await eventually(
+      async () => {
+        const found = [];
+        const query = `PathwayKind='violence-referral' AND PathwayState='autonomy' AND CaseRef='${caseRef}'`;
+        for await (const execution of stack.client.workflow.list({ query })) {
+          found.push(execution.workflowId);
+        }
+        return found.length ? found : undefined;
+      },
+      20_000,
+      'the closed case in visibility',
+    );
     expect(listed).toEqual([caseRef]);
   });
 

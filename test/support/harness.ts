@@ -126,16 +126,17 @@ export async function startTimeSkippingStack(name: string): Promise<TimeSkipping
   // Like a real cluster, the test server must be told of custom search attributes before they are upserted.
   await env.connection.operatorService.addSearchAttributes({
     namespace: 'default',
-    searchAttributes: Object.fromEntries(
-      Object.values(searchAttributes).map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
-    ),
+    searchAttributes: Object.fromEntries(Object.values(searchAttributes).map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!])),
   });
   const taskQueue = uniqueTaskQueue(name);
   const stopWorker = await runWorker(testConfig(), env.nativeConnection, taskQueue);
   return {
     env,
     client: env.client,
-    cases: createCaseService(env.client, taskQueue, { directory: loadDirectory(testConfig()), parameters: loadPathwayParameters(testConfig().RACCORDO_PARAMETERS_DIR) }),
+    cases: createCaseService(env.client, taskQueue, {
+      directory: loadDirectory(testConfig()),
+      parameters: loadPathwayParameters(testConfig().RACCORDO_PARAMETERS_DIR),
+    }),
     taskQueue,
     async stop() {
       await stopWorker();
@@ -164,12 +165,16 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
 export async function settled(client: Client, caseRef: string): Promise<number> {
   const handle = client.workflow.getHandle(caseRef);
   const length = async () => (await handle.fetchHistory()).events?.length ?? 0;
-  return eventually(async () => {
-    const first = await length();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const idle = ((await handle.describe()).raw.pendingActivities ?? []).length === 0;
-    return idle && first > 3 && (await length()) === first ? first : undefined;
-  }, 20_000, `${caseRef} to settle`);
+  return eventually(
+    async () => {
+      const first = await length();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const idle = ((await handle.describe()).raw.pendingActivities ?? []).length === 0;
+      return idle && first > 3 && (await length()) === first ? first : undefined;
+    },
+    20_000,
+    `${caseRef} to settle`,
+  );
 }
 
 export interface ReceivedMail {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Sensitivity } from '../../machines/pathway.js';
+import { pathways } from '../../machines/registry.js';
 import type { Sample } from './samples.js';
 
 /**
@@ -97,3 +98,16 @@ export function findSeededValues(files: readonly string[], values: readonly Seed
 
 /** One line per finding, naming the file, the line and the seeded value, never the rest of the line. */
 export const describeFinding = ({ file, line, seeded }: LogFinding) => `${file}:${line}: "${seeded.value}" (${seeded.source})`;
+
+/**
+ * What would tell which pathway a case is on: each pathway's kind and Italian title, and the reference prefixes
+ * pathways had before references became neutral (`VIO-` said "gender violence").
+ */
+export function pathwayNames(): SeededValue[] {
+  return pathways
+    .flatMap((pathway) => [
+      { value: pathway.kind, source: `${pathway.kind}: kind` },
+      { value: pathway.title, source: `${pathway.kind}: title` },
+    ])
+    .concat(['HLO', 'VIO', 'DSD', 'B12', 'INL'].map((prefix) => ({ value: prefix, source: `former reference prefix ${prefix}` })));
+}

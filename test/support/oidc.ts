@@ -63,7 +63,8 @@ async function startIdentityProvider(options: {
     },
   });
   provider.on('server_error', (_context, error) => console.error('[identity provider]', error));
-  const server = createServer(provider.callback()).listen(port, '127.0.0.1');
+  const handle = provider.callback();
+  const server = createServer((request, response) => void handle(request, response)).listen(port, '127.0.0.1');
   await once(server, 'listening');
   return {
     issuer,

@@ -119,7 +119,7 @@ export async function startDedicatedMailSink(): Promise<DedicatedMailSink> {
       // Each look fetches the whole inbox: with thousands of messages, once a second is plenty and spares the CPU.
       const interval = count > 200 ? 1_000 : 200;
       const deadline = Date.now() + timeoutMs;
-      let received = 0;
+      let received: number;
       while ((received = (await inbox()).length) < count) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} e-mails: ${received} arrived`);
         await new Promise((resolve) => setTimeout(resolve, interval));

@@ -5,11 +5,14 @@ import { renderErrorSummary, schemaForm } from './schema-form.js';
 /**
  * @typedef {import('../../../machines/projection.js').CaseProjection} CaseView
  * @typedef {import('../../../machines/projection.js').CaseAction} CaseAction
+ * @typedef {import('../../schemas.js').HandedBack} HandedBack
+ * @typedef {import('mermaid').Mermaid} Mermaid
  */
 
 // The page renders the case as the API projects it for this person (machines/projection.ts): what they may see and
 // do, with every label. It decides nothing of its own.
 
+/** @type {Record<string, string>} */
 const decisionClasses = { approve: 'badge-ok', 'request-changes': 'badge-warn', reject: 'badge-bad' };
 
 const caseRef = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] ?? '');
@@ -20,7 +23,7 @@ let diagramCounter = 0;
 
 async function main() {
   await requireUser();
-  const loaded = await api('GET', `/api/cases/${encodeURIComponent(caseRef)}`);
+  const loaded = /** @type {CaseView} */ (await api('GET', `/api/cases/${encodeURIComponent(caseRef)}`));
   hideLoading();
   byId('case-body').hidden = false;
   await render(loaded);
@@ -42,6 +45,7 @@ async function render(next) {
   await renderDiagram();
 }
 
+/** @param {string} term @param {...unknown} value */
 function fact(term, ...value) {
   return h('div', { class: 'fact' }, h('dt', { text: term }), h('dd', {}, ...value));
 }
@@ -53,9 +57,18 @@ function renderFacts() {
     fact(
       'Stato',
       h('strong', { class: 'state-label', id: 'state-label', text: view.stateLabel }),
-      deeper.length ? h('ul', { class: 'active-states' }, deeper.map((state) => h('li', { text: state.label }))) : null,
+      deeper.length
+        ? h(
+            'ul',
+            { class: 'active-states' },
+            deeper.map((state) => h('li', { text: state.label })),
+          )
+        : null,
     ),
-    fact('Situazione', view.status === 'done' ? h('span', { class: 'badge badge-done', text: 'Concluso' }) : h('span', { class: 'badge badge-active', text: 'In corso' })),
+    fact(
+      'Situazione',
+      view.status === 'done' ? h('span', { class: 'badge badge-done', text: 'Concluso' }) : h('span', { class: 'badge badge-active', text: 'In corso' }),
+    ),
     view.outcome ? fact('Esito', view.outcome) : null,
     fact('Prossima scadenza', timeElement(view.nextDeadline), ' ', view.overdue ? overdueBadge() : null),
     fact('Aperto il', timeElement(view.startedAt), ` da ${view.startedBy.roleLabel}`),
@@ -98,7 +111,11 @@ function targetSelect(id, targets) {
     'div',
     { class: 'field' },
     h('label', { for: id, text: 'Valutazione' }),
-    h('select', { id, name: 'round', 'aria-required': 'true' }, targets.map((target, index) => h('option', { value: String(index), text: target.label }))),
+    h(
+      'select',
+      { id, name: 'round', 'aria-required': 'true' },
+      targets.map((target, index) => h('option', { value: String(index), text: target.label })),
+    ),
   );
 }
 
@@ -172,7 +189,11 @@ function signoffForm(action) {
           const target = issue.path.startsWith('notes') ? notesError : issue.path.startsWith('decision') ? decisionError : null;
           if (target) showFieldError(target, issue.message);
         }
-        renderErrorSummary(summary, 'La firma non è stata registrata', issues.map((issue) => ({ label: fieldOf(issue.path), message: issue.message })));
+        renderErrorSummary(
+          summary,
+          'La firma non è stata registrata',
+          issues.map((issue) => ({ label: fieldOf(issue.path), message: issue.message })),
+        );
       },
       `Firma registrata: ${chosenLabel}.`,
     );
@@ -222,6 +243,7 @@ function eventForm(action) {
   return form;
 }
 
+/** @param {HTMLElement} slot @param {string} message */
 function showFieldError(slot, message) {
   replaceChildren(slot, h('span', { class: 'visually-hidden', text: 'Errore: ' }), message);
   slot.hidden = false;
@@ -244,8 +266,8 @@ async function send(event, payload, form, onIssues, done) {
     button.textContent = 'Invio in corso…';
   }
   try {
-    const next = await api('POST', `/api/cases/${encodeURIComponent(caseRef)}/events`, { type: event.type, payload });
-    if (next.handedBack) {
+    const next = /** @type {CaseView | HandedBack} */ (await api('POST', `/api/cases/${encodeURIComponent(caseRef)}/events`, { type: event.type, payload }));
+    if ('handedBack' in next) {
       const notice = h('p', { class: 'notice notice-success', role: 'status', tabindex: '-1', text: next.message });
       byId('case-body').replaceWith(notice);
       notice.focus();
@@ -277,7 +299,7 @@ async function send(event, payload, form, onIssues, done) {
     if (error instanceof ApiError && error.status === 409) {
       // The case moved on: show what it is now, keeping the message.
       try {
-        await render(await api('GET', `/api/cases/${encodeURIComponent(caseRef)}`));
+        await render(/** @type {CaseView} */ (await api('GET', `/api/cases/${encodeURIComponent(caseRef)}`)));
       } catch {
         // The message above is what matters.
       }
@@ -288,6 +310,7 @@ async function send(event, payload, form, onIssues, done) {
 // ---------------------------------------------------------------------------------------------------------------
 // Sign-offs, rounds, deadlines, alerts
 
+/** @param {string} caption @param {string[]} headers @param {HTMLElement[]} rows */
 function table(caption, headers, rows) {
   return h(
     'div',
@@ -296,7 +319,15 @@ function table(caption, headers, rows) {
       'table',
       { class: 'data-table' },
       h('caption', { class: 'visually-hidden', text: caption }),
-      h('thead', {}, h('tr', {}, headers.map((header) => h('th', { scope: 'col', text: header })))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          headers.map((header) => h('th', { scope: 'col', text: header })),
+        ),
+      ),
       h('tbody', {}, rows),
     ),
   );
@@ -463,9 +494,9 @@ function renderData() {
 async function renderDiagram() {
   const container = byId('diagram');
   const caption = byId('diagram-caption');
-  const active = (view.activeStates ?? []).map((state) => state.label);
+  const active = view.activeStates.map((state) => state.label);
   caption.textContent = `Stati attivi: ${active.join('; ') || view.stateLabel}.`;
-  const mermaid = /** @type {any} */ (window).mermaid;
+  const mermaid = /** @type {Window & { mermaid?: Mermaid }} */ (window).mermaid;
   if (!view.diagram || !mermaid) {
     replaceChildren(container, h('p', { text: 'Diagramma non disponibile.' }));
     return;
@@ -477,8 +508,8 @@ async function renderDiagram() {
     fontFamily: 'system-ui, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
     state: { useMaxWidth: true },
   });
-  const oneLine = (text) => text.replace(/[\r\n;]+/g, ', ');
-  const [first, ...rest] = String(view.diagram).split('\n');
+  const oneLine = (/** @type {string} */ text) => text.replace(/[\r\n;]+/g, ', ');
+  const [first, ...rest] = view.diagram.split('\n');
   const text = [
     first,
     `  accTitle: ${oneLine(`Diagramma del percorso ${view.title}`)}`,

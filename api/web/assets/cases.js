@@ -1,6 +1,12 @@
 // /cases: the cases of the pathways the person's role takes part in, with filters kept in the address (shareable).
 import { api, byId, h, hideLoading, loadPathways, overdueBadge, replaceChildren, requireUser, showError, timeElement } from './common.js';
 
+/**
+ * @typedef {import('../../schemas.js').CaseSummary} CaseSummary
+ * @typedef {import('../../schemas.js').PathwaySummary} PathwaySummary
+ * @typedef {{ kind: string, state: string, pendingRole: string, overdue: boolean }} Filters
+ */
+
 const kindSelect = /** @type {HTMLSelectElement} */ (byId('filter-kind'));
 const stateSelect = /** @type {HTMLSelectElement} */ (byId('filter-state'));
 const roleSelect = /** @type {HTMLSelectElement} */ (byId('filter-role'));
@@ -10,6 +16,7 @@ async function main() {
   await requireUser();
   const pathways = await loadPathways();
   const params = new URLSearchParams(location.search);
+  /** @type {Filters} */
   const filters = {
     kind: params.get('kind') ?? '',
     state: params.get('state') ?? '',
@@ -18,6 +25,7 @@ async function main() {
   };
 
   for (const pathway of pathways) kindSelect.appendChild(h('option', { value: pathway.kind, text: pathway.title }));
+  /** @type {Map<string, string>} */
   const roles = new Map();
   for (const pathway of pathways.filter((candidate) => !filters.kind || candidate.kind === filters.kind)) {
     for (const [role, label] of Object.entries(pathway.roles)) if (!roles.has(role)) roles.set(role, label);
@@ -27,7 +35,7 @@ async function main() {
   roleSelect.value = filters.pendingRole;
   overdueBox.checked = filters.overdue;
 
-  const query = (withState) => {
+  const query = (/** @type {boolean} */ withState) => {
     const search = new URLSearchParams();
     if (filters.kind) search.set('kind', filters.kind);
     if (withState && filters.state) search.set('state', filters.state);
@@ -37,17 +45,21 @@ async function main() {
     return `/api/cases${text ? `?${text}` : ''}`;
   };
   // The states to choose from are those the other filters find (a pathway's states are not listed by the API).
-  const [cases, forStates] = await Promise.all([api('GET', query(true)), filters.state ? api('GET', query(false)) : undefined]);
+  const [cases, forStates] = /** @type {[CaseSummary[], CaseSummary[] | undefined]} */ (
+    await Promise.all([api('GET', query(true)), filters.state ? api('GET', query(false)) : undefined])
+  );
   fillStates(forStates ?? cases, filters.state, pathways);
   hideLoading();
   render(cases, filters);
 }
 
+/** @param {CaseSummary[]} cases @param {string} chosen @param {PathwaySummary[]} pathways */
 function fillStates(cases, chosen, pathways) {
   const titles = new Map(pathways.map((pathway) => [pathway.kind, pathway.title]));
   /** @type {Map<string, Map<string, string>>} */
   const byKind = new Map();
   for (const summary of cases) {
+    /** @type {Map<string, string>} */
     const states = byKind.get(summary.kind) ?? new Map();
     states.set(summary.state, summary.stateLabel);
     byKind.set(summary.kind, states);
@@ -65,6 +77,7 @@ function fillStates(cases, chosen, pathways) {
   stateSelect.value = chosen;
 }
 
+/** @param {CaseSummary[]} cases @param {Filters} filters */
 function render(cases, filters) {
   const active = [filters.kind, filters.state, filters.pendingRole, filters.overdue].some(Boolean);
   const count = byId('cases-count');

@@ -2,6 +2,12 @@
 // Italian dates and messages.
 
 /**
+ * @typedef {import('../../schemas.js').ApiErrorBody} ApiErrorBody
+ * @typedef {import('../../schemas.js').PathwaySummary} PathwaySummary
+ * @typedef {import('../../schemas.js').SessionUserView} SessionUserView
+ */
+
+/**
  * Builds an element. Attributes: `class`, `for`, `text`, data-* and aria-* as attributes, `hidden`/`disabled`/… as
  * properties; children: nodes or strings (inserted as text), null/false/undefined skipped, arrays flattened.
  * @param {string} tag
@@ -18,7 +24,7 @@ export function h(tag, attributes = {}, ...children) {
     else if (name === 'for') element.setAttribute('for', String(value));
     else if (name.startsWith('data-') || name.startsWith('aria-') || name === 'role') element.setAttribute(name, String(value));
     else if (value === true) element.setAttribute(name, '');
-    else if (name in element && typeof value !== 'string') /** @type {any} */ (element)[name] = value;
+    else if (name in element && typeof value !== 'string') Object.assign(element, { [name]: value });
     else element.setAttribute(name, String(value));
   }
   append(element, children);
@@ -52,7 +58,7 @@ export function byId(id) {
 // The JSON API
 
 export class ApiError extends Error {
-  /** @param {number} status @param {{ code?: string, message?: string, issues?: { path: string, message: string }[] } | undefined} body */
+  /** @param {number} status @param {Partial<ApiErrorBody> | undefined} body */
   constructor(status, body) {
     super(apiMessage(status, body));
     this.status = status;
@@ -61,6 +67,7 @@ export class ApiError extends Error {
   }
 }
 
+/** @type {Record<number, string>} */
 const statusMessages = {
   0: 'Impossibile contattare il server: verificare la connessione e riprovare.',
   400: 'I dati inviati non sono validi.',
@@ -72,7 +79,7 @@ const statusMessages = {
   500: 'Errore del server: riprovare più tardi.',
 };
 
-/** The server's Italian message when it gave one, otherwise one by status. */
+/** The server's Italian message when it gave one, otherwise one by status. @param {number} status @param {Partial<ApiErrorBody> | undefined} body */
 function apiMessage(status, body) {
   if (body && typeof body.message === 'string' && body.message.trim()) return body.message;
   return statusMessages[status] ?? (status >= 500 ? statusMessages[500] : `Errore imprevisto (${status}).`);
@@ -80,8 +87,9 @@ function apiMessage(status, body) {
 
 /**
  * Calls the API. Without a session it sends the person to the login page (except for the login calls themselves).
+ * The answer is unchecked JSON: each caller asserts the response type the route declares (api/schemas.ts).
  * @param {string} method @param {string} path @param {unknown} [body]
- * @returns {Promise<any>}
+ * @returns {Promise<unknown>}
  */
 export async function api(method, path, body) {
   /** @type {Response} */
@@ -97,6 +105,7 @@ export async function api(method, path, body) {
     throw new ApiError(0, undefined);
   }
   const text = await response.text();
+  /** @type {unknown} */
   let data;
   try {
     data = text ? JSON.parse(text) : undefined;
@@ -108,11 +117,12 @@ export async function api(method, path, body) {
     // The page is leaving: nothing more to show.
     await new Promise(() => {});
   }
-  if (!response.ok) throw new ApiError(response.status, data);
+  // A refusal of the API has the shape of ApiErrorBody; anything else (a proxy's page) falls back to the status message.
+  if (!response.ok) throw new ApiError(response.status, /** @type {Partial<ApiErrorBody> | undefined} */ (data));
   return data;
 }
 
-export function goToLogin() {
+function goToLogin() {
   const next = `${location.pathname}${location.search}`;
   location.replace(next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`);
 }
@@ -120,22 +130,22 @@ export function goToLogin() {
 // ---------------------------------------------------------------------------------------------------------------
 // Session, header and shared data
 
-/** @type {Promise<any> | undefined} */
+/** @type {Promise<PathwaySummary[]> | undefined} */
 let pathwaysPromise;
-/** The pathways the person's role takes part in (kind, title, startSchema, roles, canStart). */
+/** The pathways the person's role takes part in. */
 export function loadPathways() {
-  pathwaysPromise ??= api('GET', '/api/pathways');
+  pathwaysPromise ??= /** @type {Promise<PathwaySummary[]>} */ (api('GET', '/api/pathways'));
   return pathwaysPromise;
 }
 
 /**
  * The logged-in person, or off to the login page. Fills the header (name, role, "Esci").
- * @returns {Promise<{ id: string, name: string, role: string, roles: string[], roleLabels: Record<string, string>, organisation: string }>}
+ * @returns {Promise<SessionUserView>}
  */
 export async function requireUser() {
   let session;
   try {
-    session = await api('GET', '/api/session');
+    session = /** @type {{ user: SessionUserView }} */ (await api('GET', '/api/session'));
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       goToLogin();
@@ -150,39 +160,44 @@ export async function requireUser() {
     if (user.roles.length > 1) showRoleSwitch(user);
     else byId('user-role').textContent = user.roleLabels[user.role] ?? user.role;
     box.hidden = false;
-    byId('logout').addEventListener('click', logout);
+    byId('logout').addEventListener('click', () => void logout());
   }
   return user;
 }
 
 /**
  * Someone with several roles picks the one they act in; the page reloads, since lists, tasks and forms all follow it.
- * @param {{ role: string, roles: string[], roleLabels: Record<string, string> }} user
+ * @param {SessionUserView} user
  */
 function showRoleSwitch(user) {
-  const select = h(
-    'select',
-    { id: 'role-switch', class: 'role-switch' },
-    ...user.roles.map((role) => h('option', { value: role, text: user.roleLabels[role] ?? role, selected: role === user.role })),
+  const select = /** @type {HTMLSelectElement} */ (
+    h(
+      'select',
+      { id: 'role-switch', class: 'role-switch' },
+      ...user.roles.map((role) => h('option', { value: role, text: user.roleLabels[role] ?? role, selected: role === user.role })),
+    )
   );
-  select.addEventListener('change', async () => {
-    select.disabled = true;
-    try {
-      await api('PUT', '/api/session/role', { role: select.value });
-      location.reload();
-    } catch (error) {
-      select.value = user.role;
-      select.disabled = false;
-      showError(error instanceof Error ? error.message : String(error));
-    }
-  });
+  select.addEventListener('change', () => void switchRole(select, user.role));
   replaceChildren(byId('user-role'), h('label', { for: 'role-switch', class: 'visually-hidden', text: 'Ruolo con cui operi' }), select);
+}
+
+/** @param {HTMLSelectElement} select @param {string} current */
+async function switchRole(select, current) {
+  select.disabled = true;
+  try {
+    await api('PUT', '/api/session/role', { role: select.value });
+    location.reload();
+  } catch (error) {
+    select.value = current;
+    select.disabled = false;
+    showError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 async function logout() {
   let ended;
   try {
-    ended = await api('DELETE', '/api/session');
+    ended = /** @type {{ logoutUrl: string } | undefined} */ (await api('DELETE', '/api/session'));
   } catch {
     // Even if the server cannot be reached, leave: the session expires on its own.
   }
@@ -193,7 +208,10 @@ async function logout() {
 // ---------------------------------------------------------------------------------------------------------------
 // Notices
 
-/** Shows a page-level error in the #page-error alert (or the given element) and hides the loading line. */
+/**
+ * Shows a page-level error in the #page-error alert (or the given element) and hides the loading line.
+ * @param {string} message @param {HTMLElement | null} [element]
+ */
 export function showError(message, element = document.getElementById('page-error')) {
   hideLoading();
   if (!element) return;
@@ -232,7 +250,7 @@ const dateTimeFormat = new Intl.DateTimeFormat('it-IT', { dateStyle: 'medium', t
 const dateFormat = new Intl.DateTimeFormat('it-IT', { dateStyle: 'medium', timeZone: TIME_ZONE });
 
 /** @param {string | undefined} iso @param {boolean} [withTime] */
-export function formatDate(iso, withTime = true) {
+function formatDate(iso, withTime = true) {
   if (!iso) return '—';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
@@ -243,11 +261,6 @@ export function formatDate(iso, withTime = true) {
 export function timeElement(iso, withTime = true) {
   if (!iso) return h('span', { text: '—' });
   return h('time', { datetime: iso, text: formatDate(iso, withTime) });
-}
-
-/** @param {string | undefined} iso */
-export function isPast(iso) {
-  return !!iso && Date.parse(iso) < Date.now();
 }
 
 /** The "In ritardo" badge. */

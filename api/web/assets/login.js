@@ -2,6 +2,8 @@
 // is configured, off to the identity provider, which comes back here through /api/session/oidc/callback.
 import { api, ApiError, byId, safeNext } from './common.js';
 
+/** @typedef {import('../../schemas.js').LoginMethods} LoginMethods */
+
 const form = /** @type {HTMLFormElement} */ (byId('login-form'));
 const errorBox = byId('login-error');
 const username = /** @type {HTMLInputElement} */ (byId('username'));
@@ -9,6 +11,7 @@ const password = /** @type {HTMLInputElement} */ (byId('password'));
 const submit = /** @type {HTMLButtonElement} */ (form.querySelector('button[type="submit"]'));
 const next = safeNext(new URLSearchParams(location.search).get('next'));
 
+/** @param {string} message @param {HTMLInputElement | null} field */
 function fail(message, field) {
   errorBox.textContent = message;
   errorBox.hidden = false;
@@ -26,17 +29,23 @@ api('GET', '/api/session').then(
   () => username.focus(),
 );
 
-api('GET', '/api/session/methods').then((methods) => {
-  const providerLogin = byId('oidc-login');
-  if (methods.oidc) {
-    const link = /** @type {HTMLAnchorElement} */ (providerLogin.querySelector('a'));
-    if (next !== '/') link.href = `/api/session/oidc?next=${encodeURIComponent(next)}`;
-    providerLogin.hidden = false;
-  }
-  form.hidden = !methods.password;
-});
+/** @type {Promise<LoginMethods>} */ (api('GET', '/api/session/methods')).then(
+  (methods) => {
+    const providerLogin = byId('oidc-login');
+    if (methods.oidc) {
+      const link = /** @type {HTMLAnchorElement} */ (providerLogin.querySelector('a'));
+      if (next !== '/') link.href = `/api/session/oidc?next=${encodeURIComponent(next)}`;
+      providerLogin.hidden = false;
+    }
+    form.hidden = !methods.password;
+  },
+  (error) => fail(error instanceof Error ? error.message : String(error), null),
+);
 
-form.addEventListener('submit', async (event) => {
+form.addEventListener('submit', (event) => void logIn(event));
+
+/** @param {SubmitEvent} event */
+async function logIn(event) {
   event.preventDefault();
   errorBox.hidden = true;
   if (!username.value.trim()) return fail('Indicare il nome utente.', username);
@@ -55,4 +64,4 @@ form.addEventListener('submit', async (event) => {
     submit.disabled = false;
     submit.textContent = 'Accedi';
   }
-});
+}

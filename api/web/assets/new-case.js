@@ -2,6 +2,11 @@
 import { api, ApiError, byId, clearError, h, hideLoading, loadPathways, requireUser, showError, announce } from './common.js';
 import { renderErrorSummary, schemaForm } from './schema-form.js';
 
+/**
+ * @typedef {import('../../schemas.js').PathwaySummary} PathwaySummary
+ * @typedef {import('./schema-form.js').JsonSchema} JsonSchema
+ */
+
 const pathwayForm = byId('pathway-form');
 const select = /** @type {HTMLSelectElement} */ (byId('pathway'));
 const startForm = /** @type {HTMLFormElement} */ (byId('start-form'));
@@ -11,7 +16,7 @@ const submit = /** @type {HTMLButtonElement} */ (startForm.querySelector('button
 
 /** @type {ReturnType<typeof schemaForm> | undefined} */
 let form;
-/** @type {any[]} */
+/** @type {PathwaySummary[]} */
 let startable = [];
 
 async function main() {
@@ -37,8 +42,9 @@ async function main() {
   build();
 }
 
+/** The chosen pathway: there is one, since the page shows no form when the role may open none. */
 function selected() {
-  return startable.find((pathway) => pathway.kind === select.value) ?? startable[0];
+  return /** @type {PathwaySummary} */ (startable.find((pathway) => pathway.kind === select.value) ?? startable[0]);
 }
 
 function build() {
@@ -50,7 +56,10 @@ function build() {
   startForm.hidden = false;
 }
 
-startForm.addEventListener('submit', async (event) => {
+startForm.addEventListener('submit', (event) => void openCase(event));
+
+/** @param {SubmitEvent} event */
+async function openCase(event) {
   event.preventDefault();
   if (!form) return;
   const pathway = selected();
@@ -60,14 +69,15 @@ startForm.addEventListener('submit', async (event) => {
   submit.disabled = true;
   submit.textContent = 'Apertura in corso…';
   try {
-    const created = await api('POST', '/api/cases', { kind: pathway.kind, data: form.value() });
+    const created = /** @type {{ caseRef: string }} */ (await api('POST', '/api/cases', { kind: pathway.kind, data: form.value() }));
     location.assign(`/cases/${encodeURIComponent(created.caseRef)}`);
   } catch (error) {
     submit.disabled = false;
     submit.textContent = 'Apri il caso';
     if (error instanceof ApiError && error.status === 400 && error.issues.length) {
       // Issues of the body itself ("data.x") are relative to the form as well.
-      const ownData = 'data' in (pathway.startSchema?.properties ?? {});
+      const { properties = {} } = /** @type {JsonSchema} */ (pathway.startSchema);
+      const ownData = 'data' in properties;
       const issues = error.issues.map((issue) => ({
         ...issue,
         path: issue.path === 'data' ? '' : !ownData && issue.path.startsWith('data.') ? issue.path.slice(5) : issue.path,
@@ -80,6 +90,6 @@ startForm.addEventListener('submit', async (event) => {
     showError(error instanceof Error ? error.message : String(error));
     byId('page-error').scrollIntoView({ block: 'center' });
   }
-});
+}
 
 main().catch((error) => showError(error instanceof Error ? error.message : String(error)));

@@ -15,10 +15,35 @@
 
 import { h, replaceChildren, announce } from './common.js';
 
-let counter = 0;
-const nextId = (prefix) => `${prefix}-${++counter}`;
+/**
+ * What the form reads of a JSON Schema; `sensitive` is the pathways' own mark (machines/pathway.ts's Sensitivity).
+ * @typedef {object} JsonSchema
+ * @property {string} [type]
+ * @property {string} [title]
+ * @property {string} [format]
+ * @property {Record<string, JsonSchema>} [properties]
+ * @property {string[]} [required]
+ * @property {JsonSchema} [items]
+ * @property {unknown[]} [enum]
+ * @property {{ const?: unknown, title?: string }[]} [oneOf]
+ * @property {unknown} [default]
+ * @property {number} [minimum]
+ * @property {number} [maximum]
+ * @property {number} [exclusiveMinimum]
+ * @property {number} [exclusiveMaximum]
+ * @property {number} [maxLength]
+ * @property {number} [minItems]
+ * @property {number} [maxItems]
+ * @property {string} [sensitive]
+ */
 
-/** Names of fields that have no title in their schema (the sign-off payloads, a few events). */
+let counter = 0;
+const nextId = (/** @type {string} */ prefix) => `${prefix}-${++counter}`;
+
+/**
+ * Names of fields that have no title in their schema (the sign-off payloads, a few events).
+ * @type {Record<string, string>}
+ */
 const fallbackLabels = {
   reason: 'Motivo',
   notes: 'Note',
@@ -31,42 +56,38 @@ const fallbackLabels = {
   date: 'Data',
 };
 
+/** @type {Record<string, string>} */
 const sensitivityLabels = {
   personal: 'Dati personali',
   'special-category': 'Dati sanitari e particolari (art. 9 GDPR)',
   criminal: 'Dati giudiziari (art. 10 GDPR)',
 };
 
-const isObject = (schema) => schema?.type === 'object' || (!!schema?.properties && !schema?.type);
-const labelOf = (schema, key) => schema?.title ?? fallbackLabels[key] ?? key ?? '';
-const hasDefault = (schema) => schema && Object.prototype.hasOwnProperty.call(schema, 'default');
+/** @param {JsonSchema} schema */
+const isObject = (schema) => schema.type === 'object' || (!!schema.properties && !schema.type);
+/** @param {JsonSchema} schema @param {string} key */
+const labelOf = (schema, key) => schema.title ?? fallbackLabels[key] ?? key;
+/** @param {JsonSchema} schema */
+const hasDefault = (schema) => Object.prototype.hasOwnProperty.call(schema, 'default');
 
-/** Italian labels of an enum: oneOf's titles when given, else the values themselves. */
+/** Italian labels of an enum: oneOf's titles when given, else the values themselves. @param {JsonSchema} schema */
 function enumOptions(schema) {
   const titles = new Map((schema.oneOf ?? []).filter((option) => 'const' in option).map((option) => [option.const, option.title]));
   const values = schema.enum ?? (schema.oneOf ?? []).map((option) => option.const);
   return values.map((value) => ({ value: String(value), label: titles.get(value) ?? String(value) }));
 }
 
-/** '2025-05-02T10:30' typed in the browser's time zone → '2025-05-02T10:30:00+02:00'. */
-export function localToIso(value) {
+/** '2025-05-02T10:30' typed in the browser's time zone → '2025-05-02T10:30:00+02:00'. @param {string} value */
+function localToIso(value) {
   if (!value) return '';
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return value;
   const offsetMinutes = -date.getTimezoneOffset();
   const sign = offsetMinutes >= 0 ? '+' : '-';
   const abs = Math.abs(offsetMinutes);
-  const pad = (n) => String(n).padStart(2, '0');
+  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
   const withSeconds = value.length === 16 ? `${value}:00` : value;
   return `${withSeconds}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-}
-
-/** An ISO instant → the datetime-local value in the browser's time zone. */
-export function isoToLocal(iso) {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return '';
-  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 16);
 }
 
 /**
@@ -74,35 +95,37 @@ export function isoToLocal(iso) {
  * @typedef {{ element: HTMLElement, read(): unknown, locate(segments: string[]): FieldRef | undefined, first(): HTMLElement | undefined }} Control
  */
 
+/** @param {string} id */
 function errorSlot(id) {
   return h('p', { class: 'field-error', id, hidden: true });
 }
 
+/** @param {JsonSchema} schema @param {string} id */
 function sensitivityNote(schema, id) {
-  if (!schema?.sensitive) return undefined;
+  if (!schema.sensitive) return undefined;
   return h('p', { class: 'badge badge-sensitive', id, text: sensitivityLabels[schema.sensitive] ?? 'Dati riservati' });
 }
 
 /**
- * @param {any} schema @param {string} key @param {boolean} required @param {string} prefix
+ * @param {JsonSchema} schema @param {string} key @param {boolean} required @param {string} prefix
  * @returns {Control}
  */
 function control(schema, key, required, prefix) {
-  if (schema?.type === 'array') {
+  if (schema.type === 'array') {
     const items = schema.items ?? {};
     if (items.enum || items.oneOf) return checkboxGroup(schema, key, required, prefix);
     return repeatable(schema, key, required, prefix);
   }
   if (isObject(schema)) return objectControl(schema, key, required, prefix, false);
-  return leaf(schema ?? {}, key, required, prefix);
+  return leaf(schema, key, required, prefix);
 }
 
-/** A label with the required mark. */
+/** A label with the required mark. @param {string} id @param {string} text @param {boolean} required */
 function labelFor(id, text, required) {
   return h('label', { for: id }, text, required ? [h('span', { class: 'req', 'aria-hidden': 'true', text: ' *' })] : null);
 }
 
-/** @returns {Control} */
+/** @param {JsonSchema} schema @param {string} key @param {boolean} required @param {string} prefix @returns {Control} */
 function leaf(schema, key, required, prefix) {
   const id = nextId(prefix);
   const errorId = `${id}-error`;
@@ -149,7 +172,7 @@ function leaf(schema, key, required, prefix) {
       return value === '' ? (required ? '' : undefined) : value;
     };
   } else if (schema.type === 'number' || schema.type === 'integer') {
-    const bound = (value) => (typeof value === 'number' && Math.abs(value) < 1e12 ? value : undefined);
+    const bound = (/** @type {number | undefined} */ value) => (typeof value === 'number' && Math.abs(value) < 1e12 ? value : undefined);
     input = h('input', {
       ...common,
       type: 'number',
@@ -186,11 +209,7 @@ function leaf(schema, key, required, prefix) {
   }
 
   const labelElement = labelFor(id, label, required);
-  const element = h(
-    'div',
-    { class: wrapperClass, 'data-field': key },
-    labelFirst ? [labelElement, note, slot, input] : [input, labelElement, note, slot],
-  );
+  const element = h('div', { class: wrapperClass, 'data-field': key }, labelFirst ? [labelElement, note, slot, input] : [input, labelElement, note, slot]);
   return {
     element,
     read,
@@ -199,12 +218,20 @@ function leaf(schema, key, required, prefix) {
   };
 }
 
-/** @returns {Control} */
+/**
+ * @param {JsonSchema} schema @param {string} key @param {boolean} required @param {string} prefix
+ * @param {boolean} root the form itself: a plain group, without legend or switch
+ * @returns {Control}
+ */
 function objectControl(schema, key, required, prefix, root) {
   const properties = Object.entries(schema.properties ?? {});
   const requiredKeys = new Set(schema.required ?? []);
   const children = new Map(properties.map(([name, child]) => [name, control(child, name, requiredKeys.has(name), prefix)]));
-  const body = h('div', { class: 'fieldset-body' }, [...children.values()].map((child) => child.element));
+  const body = h(
+    'div',
+    { class: 'fieldset-body' },
+    [...children.values()].map((child) => child.element),
+  );
   const read = () => {
     /** @type {Record<string, unknown>} */
     const value = {};
@@ -214,7 +241,7 @@ function objectControl(schema, key, required, prefix, root) {
     }
     return value;
   };
-  const locateChild = (segments) => {
+  const locateChild = (/** @type {string[]} */ segments) => {
     const [head, ...rest] = segments;
     return head === undefined ? undefined : children.get(head)?.locate(rest);
   };
@@ -271,16 +298,18 @@ function objectControl(schema, key, required, prefix, root) {
   };
 }
 
-/** @returns {Control} */
+/** @param {JsonSchema} schema @param {string} key @param {boolean} required @param {string} prefix @returns {Control} */
 function checkboxGroup(schema, key, required, prefix) {
   const id = nextId(prefix);
   const label = labelOf(schema, key);
   const slot = errorSlot(`${id}-error`);
   const note = sensitivityNote(schema, `${id}-note`);
   const defaults = new Set(Array.isArray(schema.default) ? schema.default.map(String) : []);
-  const boxes = enumOptions(schema.items).map((option, index) => {
+  const boxes = enumOptions(schema.items ?? {}).map((option, index) => {
     const boxId = `${id}-${index}`;
-    const box = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: boxId, name: key, value: option.value, checked: defaults.has(option.value) }));
+    const box = /** @type {HTMLInputElement} */ (
+      h('input', { type: 'checkbox', id: boxId, name: key, value: option.value, checked: defaults.has(option.value) })
+    );
     return { box, element: h('div', { class: 'field field-check' }, box, h('label', { for: boxId, text: option.label })) };
   });
   const fieldset = h(
@@ -289,7 +318,11 @@ function checkboxGroup(schema, key, required, prefix) {
     h('legend', {}, label, required ? h('span', { class: 'req', 'aria-hidden': 'true', text: ' *' }) : null),
     note,
     slot,
-    h('div', { class: 'choices' }, boxes.map((entry) => entry.element)),
+    h(
+      'div',
+      { class: 'choices' },
+      boxes.map((entry) => entry.element),
+    ),
   );
   return {
     element: fieldset,
@@ -302,7 +335,7 @@ function checkboxGroup(schema, key, required, prefix) {
   };
 }
 
-/** @returns {Control} */
+/** @param {JsonSchema} schema @param {string} key @param {boolean} required @param {string} prefix @returns {Control} */
 function repeatable(schema, key, required, prefix) {
   const id = nextId(prefix);
   const label = labelOf(schema, key);
@@ -314,7 +347,12 @@ function repeatable(schema, key, required, prefix) {
   /** @type {{ control: Control, element: HTMLElement, legend: HTMLElement, remove: HTMLButtonElement }[]} */
   const items = [];
   const addButton = /** @type {HTMLButtonElement} */ (
-    h('button', { type: 'button', class: 'button button-secondary button-small' }, 'Aggiungi', h('span', { class: 'visually-hidden', text: ` una voce a «${label}»` }))
+    h(
+      'button',
+      { type: 'button', class: 'button button-secondary button-small' },
+      'Aggiungi',
+      h('span', { class: 'visually-hidden', text: ` una voce a «${label}»` }),
+    )
   );
 
   const refresh = () => {
@@ -326,7 +364,7 @@ function repeatable(schema, key, required, prefix) {
     addButton.disabled = typeof schema.maxItems === 'number' && items.length >= schema.maxItems;
   };
 
-  const add = (focus) => {
+  const add = (/** @type {boolean} */ focus) => {
     const itemSchema = schema.items ?? { type: 'string' };
     const itemControl = isObject(itemSchema)
       ? objectControl({ ...itemSchema, title: undefined }, key, true, prefix, true)
@@ -382,12 +420,13 @@ function repeatable(schema, key, required, prefix) {
 
 /**
  * Builds the form's fields into `container`.
- * @param {any} schema the JSON Schema of an object
+ * @param {Record<string, unknown>} jsonSchema the JSON Schema of an object, as the API serves it
  * @param {HTMLElement} container
  * @param {string} prefix unique per form on the page, for element ids
  */
-export function schemaForm(schema, container, prefix) {
-  const root = objectControl(schema ?? { type: 'object', properties: {} }, '', true, prefix, true);
+export function schemaForm(jsonSchema, container, prefix) {
+  const schema = /** @type {JsonSchema} */ (jsonSchema);
+  const root = objectControl(schema, '', true, prefix, true);
   replaceChildren(container, root.element);
   /** @type {{ slot: HTMLElement, invalid: HTMLElement[] }[]} */
   let shown = [];
@@ -395,7 +434,7 @@ export function schemaForm(schema, container, prefix) {
   return {
     /** The data, with optional empty fields left out. */
     value: () => root.read(),
-    hasFields: () => Object.keys(schema?.properties ?? {}).length > 0,
+    hasFields: () => Object.keys(schema.properties ?? {}).length > 0,
     clearIssues() {
       for (const { slot, invalid } of shown) {
         slot.hidden = true;

@@ -1,12 +1,11 @@
 // "/": I miei compiti — the cases waiting for the person's role, overdue ones first.
 import { api, byId, h, hideLoading, overdueBadge, replaceChildren, requireUser, showError, timeElement } from './common.js';
 
-/** @typedef {import('zod').infer<typeof import('../../routes/cases.js').taskSchema>} Task */
+/** @typedef {import('../../schemas.js').Task} Task */
 
 async function main() {
   const user = await requireUser();
-  /** @type {Task[]} */
-  const sorted = await api('GET', '/api/tasks');
+  const sorted = /** @type {Task[]} */ (await api('GET', '/api/tasks'));
   hideLoading();
   const intro = byId('tasks-intro');
   const late = sorted.filter((task) => task.overdue).length;
