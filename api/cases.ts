@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, ApplicationFailure, type Client } from '@temporalio/client';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
-import { breakGlassReasonRefusal, fieldIssues, handOverFields, readAccess, type FieldIssue, type RefusalCode } from '../machines/access.js';
+import { breakGlassReasonRefusal, fieldIssues, handOverFields, isRefusalCode, notFound, readAccess, type FieldIssue } from '../machines/access.js';
 import { caseSettingsSchema, systemActor, type Actor, type CaseSettings } from '../machines/case.js';
 import type { CaseState } from '../machines/case-state.js';
 import { valuesInForce, type PathwayParameters } from '../machines/parameters.js';
@@ -140,10 +140,10 @@ export function createCaseService(client: Client, taskQueue: string, options: Ca
     try {
       return await work();
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new CaseError(404, 'CaseNotFound', `Caso ${caseRef} non trovato`);
-      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type) {
-        const failure = error.cause;
-        throw refusalError({ code: failure.type as RefusalCode, message: failure.message, issues: (failure.details?.[0] as FieldIssue[] | undefined) ?? [] });
+      if (error instanceof WorkflowNotFoundError) throw refusalError(notFound(caseRef));
+      const failure = error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+      if (failure && isRefusalCode(failure.type)) {
+        throw refusalError({ code: failure.type, message: failure.message, issues: (failure.details?.[0] as FieldIssue[] | undefined) ?? [] });
       }
       throw error;
     }

@@ -122,6 +122,7 @@ export const refusalCodes = {
   notAllowedNow: 'NotAllowedNow',
 } as const;
 export type RefusalCode = (typeof refusalCodes)[keyof typeof refusalCodes];
+export const isRefusalCode = (code: string | null | undefined): code is RefusalCode => (Object.values(refusalCodes) as string[]).includes(code ?? '');
 
 export interface Refusal {
   code: RefusalCode;
@@ -129,7 +130,8 @@ export interface Refusal {
   issues?: FieldIssue[];
 }
 
-const notFound = (caseRef: string): Refusal => ({ code: refusalCodes.notFound, message: `Caso ${caseRef} non trovato` });
+/** To anyone it is hidden from, and for a reference no case has, the same answer. */
+export const notFound = (caseRef: string): Refusal => ({ code: refusalCodes.notFound, message: `Caso ${caseRef} non trovato` });
 
 /** A break-glass reason must say something; checked before the case is looked up, so that it tells nothing of it. */
 export function breakGlassReasonRefusal(breakGlassReason: string | undefined): Refusal | undefined {

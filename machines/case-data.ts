@@ -10,6 +10,9 @@ export interface JsonSchemaNode {
 const dateTimeFormat = new Intl.DateTimeFormat('it-IT', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Rome' });
 const dateFormat = new Intl.DateTimeFormat('it-IT', { dateStyle: 'medium', timeZone: 'Europe/Rome' });
 
+/** A day as the services read it, in their time zone: "3 dic 2026". */
+export const formatDate = (iso: string | number): string => dateFormat.format(typeof iso === 'string' ? Date.parse(iso) : iso);
+
 function displayValue(schema: JsonSchemaNode | undefined, value: unknown): string {
   if (value === undefined || value === null || value === '') return '—';
   if (typeof value === 'boolean') return value ? 'Sì' : 'No';
@@ -17,7 +20,7 @@ function displayValue(schema: JsonSchemaNode | undefined, value: unknown): strin
   if (option?.title) return option.title;
   const time = typeof value === 'string' ? Date.parse(value) : NaN;
   if (schema?.format === 'date-time' && !Number.isNaN(time)) return dateTimeFormat.format(time);
-  if (schema?.format === 'date' && !Number.isNaN(time)) return dateFormat.format(time);
+  if (schema?.format === 'date' && !Number.isNaN(time)) return formatDate(time);
   return typeof value === 'object' ? JSON.stringify(value) : String(value as string | number);
 }
 

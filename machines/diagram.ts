@@ -1,4 +1,4 @@
-import type { AnyStateNode, AnyTransitionDefinition, StateValue } from 'xstate';
+import type { AnyStateNode, AnyTransitionDefinition } from 'xstate';
 import { descendants, pathwayKey, sensitiveFields, type PathwayDefinition, type Sensitivity } from './pathway.js';
 
 /**
@@ -233,14 +233,6 @@ export function mermaidDiagram(pathway: PathwayDefinition, active?: readonly str
     lines.push(`  ${ACTIVE_STYLE}`, ...nodes.filter((node) => highlighted.has(node)).map((node) => `  class ${id(node)} active`));
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** The dotted leaf paths of a snapshot's value, as `mermaidDiagram` takes them: `{ a: { b: 'c' } }` → `['a.b.c']`. */
-export function activeStatePaths(value: StateValue): string[] {
-  if (typeof value === 'string') return [value];
-  return Object.entries(value).flatMap(([key, child]) =>
-    child === undefined || (typeof child === 'object' && Object.keys(child).length === 0) ? [key] : activeStatePaths(child).map((path) => `${key}.${path}`),
-  );
 }
 
 /** The page of a pathway version under docs/pathways/: the newest version of a kind owns `<kind>.md`. */

@@ -5,9 +5,9 @@ import type { Actor } from './case.js';
 import { isRunning } from './deadline.js';
 import { leafPaths, topLevelState, type CaseState } from './case-state.js';
 import { mermaidDiagram } from './diagram.js';
-import { dataFields, type JsonSchemaNode } from './case-data.js';
+import { dataFields, formatDate, type JsonSchemaNode } from './case-data.js';
 import type { EventDefinition, PathwayDefinition } from './pathway.js';
-import { pendingSignoffs, signoffDecisionLabels, signoffDecisions, type SignoffRound } from './signoff.js';
+import { pendingSignoffs, signoffDecisionLabels, signoffDecisions, type PendingSignoff, type SignoffRound } from './signoff.js';
 
 /**
  * The case as one viewer sees it, and what that viewer may do now: computed here once, for every page and answer.
@@ -207,7 +207,7 @@ export function projectCase(pathway: PathwayDefinition, state: CaseState, viewer
   const top = topLevelState(state.value);
 
   const pending = openRounds.flatMap(pendingSignoffs).filter((task) => !concealed.roles.has(task.candidateRole));
-  const actions = member && state.status === 'active' ? viewerActions(pathway, state, viewer, options, concealed, roleLabel) : [];
+  const actions = member && state.status === 'active' ? viewerActions(pathway, state, viewer, options, concealed, pending, roleLabel) : [];
 
   const alerts = state.alerts.flatMap((alert) => {
     const roles = alert.roles?.filter((alerted) => !concealed.roles.has(alerted));
@@ -334,17 +334,14 @@ function viewerActions(
   viewer: Actor,
   options: ProjectionOptions,
   concealed: ConcealedParts,
+  /** The sign-offs still awaited that the viewer may know of. */
+  tasks: readonly PendingSignoff[],
   roleLabel: (role: string) => string,
 ): CaseAction[] {
   const snapshot = resolveSnapshot(pathway, state);
   const accepts = (type: string, payload: unknown) =>
     'payload' in eventRefusal(pathway, snapshot, state.coOwners, { type, payload, actor: viewer }, options.now);
   const handled = new Set(snapshot._nodes.flatMap((node) => node.ownEvents));
-  const tasks = Object.values(state.context.rounds ?? {})
-    .filter((round) => !round.closedAt)
-    .flatMap(pendingSignoffs)
-    .filter((task) => !concealed.roles.has(task.candidateRole));
-  const dueDate = (iso: string) => new Intl.DateTimeFormat('it-IT', { dateStyle: 'medium', timeZone: 'Europe/Rome' }).format(new Date(iso));
   const targetsFor = (type: string, unclaimedOnly: boolean) =>
     tasks
       .filter((task) => !(unclaimedOnly && task.assignee))
@@ -357,7 +354,7 @@ function viewerActions(
           : (task.recordedBy ?? []).includes(viewer.role)
             ? ` — firma di: ${roleLabel(task.candidateRole)}`
             : ` — in sostituzione di: ${roleLabel(task.candidateRole)}`;
-        return [{ label: `${task.roundLabel}${forWhom} (scadenza ${dueDate(task.dueAt)})`, payload }];
+        return [{ label: `${task.roundLabel}${forWhom} (scadenza ${formatDate(task.dueAt)})`, payload }];
       });
 
   return Object.entries(pathway.events).flatMap(([type, definition]): CaseAction[] => {

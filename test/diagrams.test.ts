@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { and, not, setup } from 'xstate';
 import { z } from 'zod';
-import { activeStatePaths, mermaidDiagram, pathwayDoc, pathwayDocFile, pathwayIndex } from '../machines/diagram.js';
+import { leafPaths } from '../machines/case-state.js';
+import { mermaidDiagram, pathwayDoc, pathwayDocFile, pathwayIndex } from '../machines/diagram.js';
 import { hello } from '../machines/hello.js';
 import { definePathway, pathwayKey } from '../machines/pathway.js';
 import { pathways } from '../machines/registry.js';
@@ -167,10 +168,7 @@ describe('nested and parallel charts', () => {
       '  class activation_shelter active',
       '  class activation_shelter_search active',
     ]);
-    expect(activeStatePaths({ activation: { 'home-care': 'planning', shelter: 'search' } })).toEqual([
-      'activation.home-care.planning',
-      'activation.shelter.search',
-    ]);
+    expect(leafPaths({ activation: { 'home-care': 'planning', shelter: 'search' } })).toEqual(['activation.home-care.planning', 'activation.shelter.search']);
   });
 
   it('documents the pathway with its sensitive start fields, escaping table cells', () => {

@@ -2,13 +2,13 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { coOwnedBy } from '../../machines/access.js';
+import { coOwnedBy, notFound } from '../../machines/access.js';
 import { caseProjectionSchema } from '../../machines/projection.js';
 import { pathways } from '../../machines/registry.js';
 import type { AuditLog } from '../audit.js';
 import type { Auth } from '../auth.js';
 import { listCases } from '../case-list.js';
-import { engineBusy, fail } from '../errors.js';
+import { engineBusy, fail, refusalError } from '../errors.js';
 import { caseSummarySchema, errorSchema, handedBackSchema, taskSchema } from '../schemas.js';
 import type { CaseService } from '../cases.js';
 import { actorOf, operatorOf, requireOperator } from '../session-auth.js';
@@ -162,7 +162,7 @@ export async function caseRoutes(app: FastifyInstance, { client, cases, auth, pu
       if (!auditRoles.includes(user.role)) return fail(reply, 403, 'RoleNotAllowed', 'Il tuo ruolo non può consultare il registro degli accessi');
       // The register answers for the case's joint controllers alone.
       const { coOwners } = await cases.state(request.params.ref);
-      if (!coOwnedBy(coOwners, user.organisation)) return fail(reply, 404, 'CaseNotFound', `Caso ${request.params.ref} non trovato`);
+      if (!coOwnedBy(coOwners, user.organisation)) throw refusalError(notFound(request.params.ref));
       const entries = await audit.entriesForCase(request.params.ref);
       return {
         caseRef: request.params.ref,

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SESSION_COOKIE } from '../session-auth.js';
 
 /**
  * The web interface: server-rendered HTML shells that hold no case data, and one small vanilla module per page that
@@ -10,7 +11,6 @@ import { fileURLToPath } from 'node:url';
  * Content-Security-Policy set by helmet (script-src 'self') holds; every datum reaches the page through textContent.
  */
 
-const SESSION_COOKIE = 'raccordo_session';
 const assetsDir = fileURLToPath(new URL('./assets/', import.meta.url));
 // The package's export map opens "./*", so the browser bundle resolves like any file of the package.
 const mermaidDir = dirname(createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js'));

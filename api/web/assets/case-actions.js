@@ -1,5 +1,6 @@
 // The actions of the case page: the sign-off, claim and event forms the projection offers, and sending them.
 import { api, ApiError, byId, h, replaceChildren } from './common.js';
+import { requiredMark } from './form-fields.js';
 import { renderErrorSummary, schemaForm } from './schema-form.js';
 
 /**
@@ -85,7 +86,7 @@ function signoffForm(action, send) {
       h(
         'fieldset',
         { class: 'group group-choices', 'aria-describedby': 'signoff-decision-error' },
-        h('legend', {}, 'Decisione', h('span', { class: 'req', 'aria-hidden': 'true', text: ' *' })),
+        h('legend', {}, 'Decisione', requiredMark(true)),
         decisionError,
         h('div', { class: 'choices choices-inline' }, radios),
       ),

@@ -93,9 +93,12 @@ export function sensitivityNote(schema, id) {
   return h('p', { class: 'badge badge-sensitive', id, text: sensitivityLabels[schema.sensitive] ?? 'Dati riservati' });
 }
 
+/** The mark of a required field, beside its label or legend. @param {boolean} required */
+export const requiredMark = (required) => (required ? h('span', { class: 'req', 'aria-hidden': 'true', text: ' *' }) : null);
+
 /** A label with the required mark. @param {string} id @param {string} text @param {boolean} required */
 function labelFor(id, text, required) {
-  return h('label', { for: id }, text, required ? [h('span', { class: 'req', 'aria-hidden': 'true', text: ' *' })] : null);
+  return h('label', { for: id }, text, requiredMark(required));
 }
 
 /** @param {JsonSchema} schema @param {string} key @param {boolean} required @param {string} prefix @returns {Control} */
@@ -208,7 +211,7 @@ export function checkboxGroup(schema, key, required, prefix) {
   const fieldset = h(
     'fieldset',
     { class: 'group group-choices', id, 'aria-describedby': `${id}-error` },
-    h('legend', {}, label, required ? h('span', { class: 'req', 'aria-hidden': 'true', text: ' *' }) : null),
+    h('legend', {}, label, requiredMark(required)),
     note,
     slot,
     h(

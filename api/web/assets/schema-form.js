@@ -14,7 +14,7 @@
 // empty, so that the server answers with its own Italian message for that field.
 
 import { h, replaceChildren, announce } from './common.js';
-import { checkboxGroup, errorSlot, hasDefault, isObject, labelOf, leaf, nextId, sensitivityNote } from './form-fields.js';
+import { checkboxGroup, errorSlot, hasDefault, isObject, labelOf, leaf, nextId, requiredMark, sensitivityNote } from './form-fields.js';
 
 /**
  * @typedef {import('./form-fields.js').JsonSchema} JsonSchema
@@ -87,7 +87,7 @@ function objectControl(schema, key, required, prefix, root) {
   const optional = !required && !hasDefault(schema);
   /** @type {HTMLInputElement | undefined} */
   let toggle;
-  const parts = [h('legend', {}, label, required ? h('span', { class: 'req', 'aria-hidden': 'true', text: ' *' }) : null), note, slot];
+  const parts = [h('legend', {}, label, requiredMark(required)), note, slot];
   if (optional) {
     const toggleId = `${id}-toggle`;
     toggle = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: toggleId, 'aria-controls': `${id}-body`, 'aria-expanded': 'false' }));
@@ -176,7 +176,7 @@ function repeatable(schema, key, required, prefix) {
   const fieldset = h(
     'fieldset',
     { class: 'group group-repeat', id, 'aria-describedby': `${id}-error` },
-    h('legend', {}, label, required ? h('span', { class: 'req', 'aria-hidden': 'true', text: ' *' }) : null),
+    h('legend', {}, label, requiredMark(required)),
     note,
     slot,
     empty,
