@@ -28,6 +28,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY worker ./worker
 COPY api ./api
+COPY platform ./platform
 COPY scripts ./scripts
 COPY config ./config
 # The app writes the audit register and the open sessions only: their own directories, on volumes in docker-compose.yml.

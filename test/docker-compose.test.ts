@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -315,6 +315,22 @@ describe('docker-compose.yml', () => {
   });
 });
 
+/** The repository's files that `entries` import, transitively: relative specifiers only, `.js` written for `.ts`. */
+function localImports(entries: string[]): Set<string> {
+  const seen = new Set<string>();
+  const pending = [...entries];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const source = readFileSync(join(root, file), 'utf8');
+    for (const [, specifier] of source.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
+      const target = relative(root, join(root, dirname(file), specifier!)).replace(/\.js$/, '.ts');
+      if (existsSync(join(root, target))) pending.push(target);
+    }
+  }
+  return seen;
+}
+
 describe('Dockerfile', () => {
   it('builds on Node 20 and runs as an unprivileged user', () => {
     expect(existsSync(dockerfilePath)).toBe(true);
@@ -340,6 +356,9 @@ describe('Dockerfile', () => {
     for (const file of [entryFile(apiCommand)!, entryFile(workerCommand)!]) {
       expect(copiedDirs, `the image copies ${file}`).toContain(file.split('/')[0]);
     }
+    // Every file the two entry points load, however indirectly, is in the image.
+    const unshipped = [...localImports(['api/main.ts', 'worker/main.ts'])].filter((file) => !copiedDirs.includes(file.split('/')[0]!));
+    expect(unshipped).toEqual([]);
     // Node resolves ESM and tsx from these.
     expect(copiedDirs).toEqual(expect.arrayContaining(['package.json', 'machines', 'workflows', 'activities', 'worker', 'api', 'scripts']));
     expect(dockerfileText).toMatch(/npm ci\b/);
