@@ -29,6 +29,7 @@ COPY activities ./activities
 COPY worker ./worker
 COPY api ./api
 COPY platform ./platform
+COPY record ./record
 COPY scripts ./scripts
 COPY config ./config
 # The app writes the audit register and the open sessions only: their own directories, on volumes in docker-compose.yml.

@@ -15,6 +15,7 @@ const rooms = {
   activities: 'workflows/ reaches activities only through proxyActivities: import them as `import type` (the sandbox must not load their code)',
   machines: 'machines/ is pure statechart logic, shared by workflows and the API: it may import only xstate, zod and its own ./ files',
   api: 'api/ is the client side of Temporal: it must not import @temporalio/worker or anything under worker/ (the worker is another process)',
+  record: 'record/ is the case record, read by the API and written by the worker: it must not import either (api/, worker/, @temporalio/worker)',
   browser: 'api/web/assets is served to the browser as-is (no bundler): a browser module may import only its sibling ./*.js modules',
 };
 
@@ -93,6 +94,15 @@ export default defineConfig(
             { regex: String.raw`^(\.\./)+worker(/|$)`, message: rooms.api },
           ],
         },
+      ],
+    },
+  },
+  {
+    files: ['record/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: String.raw`^@temporalio/worker(/|$)|^(\.\./)+(api|worker)(/|$)`, message: rooms.record }] },
       ],
     },
   },

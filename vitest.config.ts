@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
-    setupFiles: ['test/support/sdk-runtime.ts'],
+    setupFiles: ['test/support/sdk-runtime.ts', 'test/support/record-database.ts'],
     // A bound against hangs, not a speed target (those live in npm run bench): two busy cores are slow.
     testTimeout: 120_000,
     hookTimeout: 180_000,

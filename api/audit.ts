@@ -22,7 +22,7 @@ declare module 'fastify' {
   }
 }
 
-export const auditActions = ['case.read', 'case.start', 'case.event', 'case.list', 'audit.read', 'payload.decode'] as const;
+export const auditActions = ['case.read', 'case.start', 'case.event', 'case.list', 'audit.read', 'payload.decode', 'person.read', 'person.match'] as const;
 export type AuditAction = (typeof auditActions)[number];
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -345,6 +345,9 @@ const auditedRoutes: Record<string, { action: AuditAction; detail?: (request: Fa
   'GET /api/cases': { action: 'case.list' },
   'GET /api/tasks': { action: 'case.list', detail: () => 'tasks' },
   'GET /api/cases/:ref/accesses': { action: 'audit.read' },
+  // By the person's record id, a random one: who looked at whom, without naming them.
+  'GET /api/persons/:id': { action: 'person.read', detail: (request) => field(request.params, 'id') },
+  'POST /api/persons/match': { action: 'person.match', detail: (request) => field(request.body, 'kind') },
   'POST /api/hospital/discharges': { action: 'case.start', detail: () => 'hospital-discharge' },
 };
 

@@ -1,4 +1,11 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, ApplicationFailure, type Client } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+} from '@temporalio/client';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { breakGlassReasonRefusal, fieldIssues, handOverFields, isRefusalCode, notFound, readAccess, type FieldIssue } from '../machines/access.js';
 import { caseSettingsSchema, systemActor, type Actor, type CaseSettings } from '../machines/case.js';
@@ -8,9 +15,11 @@ import type { PathwayDefinition } from '../machines/pathway.js';
 import { projectCase, type CaseProjection } from '../machines/projection.js';
 import { currentPathway, findPathway, pathways } from '../machines/registry.js';
 import type { Directory } from '../platform/directory.js';
+import { readCase } from '../record/cases.js';
+import type { CaseRecord } from '../record/record.js';
 import type { caseWorkflow } from '../workflows/case-workflow.js';
-import { caseState, sendEvent, type CaseStart } from '../workflows/messages.js';
-import { CaseError, refusalError } from './errors.js';
+import { caseRecorded, caseState, sendEvent, type CaseStart } from '../workflows/messages.js';
+import { CaseError, engineBusy, refusalError } from './errors.js';
 
 // Crockford's base32 without I, L, O, U: references are read aloud on the phone and copied by hand.
 const referenceAlphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -46,12 +55,23 @@ export interface StartCaseRequest {
   continueAsNewAfterEvents?: number;
 }
 
+/** How long a start waits for the case to be filed; past it, the case is opening and the answer says so. */
+const FILED_WITHIN_MS = 10_000;
+
+export interface StartedCase {
+  caseRef: string;
+  created: boolean;
+  /** The case as the record now shows it; absent if no worker filed it in time, or for a case the key had opened before. */
+  state?: CaseState;
+}
+
 export interface CaseService {
-  start(request: StartCaseRequest): Promise<{ caseRef: string; created: boolean }>;
+  start(request: StartCaseRequest): Promise<StartedCase>;
   /** Sends an event; the whole case as it now is. */
   act(caseRef: string, type: string, payload: unknown, actor: Actor): Promise<CaseState>;
   /** Sends an event; the case as its sender now sees it (not found, once they handed it back). */
   send(caseRef: string, type: string, payload: unknown, actor: Actor): Promise<CaseProjection>;
+  /** The case: live from its workflow while it runs; from the record once it has closed, or its history is gone. */
   state(caseRef: string): Promise<CaseState>;
   /**
    * The case as this viewer sees it (machines/projection.ts), read by breaking the glass when a reason is given; the
@@ -67,10 +87,12 @@ export interface CaseServiceOptions {
   directory: Directory;
   /** Effective-dated pathway values; the ones in force on the start day are pinned in each case. */
   parameters?: PathwayParameters;
+  /** The case record, which outlives Temporal's histories. */
+  record: CaseRecord;
 }
 
 export function createCaseService(client: Client, taskQueue: string, options: CaseServiceOptions): CaseService {
-  const { directory } = options;
+  const { directory, record } = options;
 
   /** The opener's organisation and its partners of the types the pathway names for this case (joint controllers). */
   function coOwnersAtStart(pathway: PathwayDefinition, opener: Actor, data: unknown): string[] {
@@ -201,7 +223,18 @@ export function createCaseService(client: Client, taskQueue: string, options: Ca
         ...(request.continueAsNewAfterEvents ? { continueAsNewAfterEvents: request.continueAsNewAfterEvents } : {}),
       };
       const created = await startWorkflow({ ...start, coOwners: coOwnersAtStart(pathway, request.actor, data.data) }, request.externalKey !== undefined);
-      return { caseRef, created };
+      // Read-your-writes: the answer waits for the record, within limits. The case exists either way, so that a busy
+      // engine gets the reference back and nobody retries into a second case.
+      if (!created) return { caseRef, created };
+      const state = await client
+        .withDeadline(Date.now() + FILED_WITHIN_MS, () => handleOf(caseRef).executeUpdate(caseRecorded))
+        .catch((error: unknown) => {
+          if (engineBusy(error) || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return undefined;
+          // A case that closes on its opening data completes before the update lands; it filed itself on the way out.
+          if (error instanceof WorkflowNotFoundError) return readCase(record, caseRef).then((filed) => filed?.state);
+          throw error;
+        });
+      return { caseRef, created, ...(state ? { state } : {}) };
     },
 
     async send(caseRef, type, payload, actor) {
@@ -213,8 +246,16 @@ export function createCaseService(client: Client, taskQueue: string, options: Ca
       return mapErrors(caseRef, () => handleOf(caseRef).executeUpdate(sendEvent, { args: [{ type, payload, actor, ...(registered ? { registered } : {}) }] }));
     },
 
-    state(caseRef) {
-      return mapErrors(caseRef, () => handleOf(caseRef).query(caseState));
+    async state(caseRef) {
+      const filed = await readCase(record, caseRef);
+      if (filed?.state.status === 'done') return filed.state;
+      try {
+        return await mapErrors(caseRef, () => handleOf(caseRef).query(caseState));
+      } catch (error) {
+        // Temporal's retention deleted the history, or an operator did: the record keeps the case.
+        if (filed && error instanceof CaseError && error.status === 404) return filed.state;
+        throw error;
+      }
     },
 
     async view(caseRef, viewer = systemActor, breakGlassReason) {

@@ -41,6 +41,8 @@ export const pathwaySummarySchema = z.object({
   /** Every role of the pathway, with its Italian name. */
   roles: z.record(z.string(), z.string()),
   canStart: z.boolean(),
+  /** The form's field that says who the case is about, where the role may be shown that person already known. */
+  personField: z.string().optional(),
 });
 export type PathwaySummary = z.infer<typeof pathwaySummarySchema>;
 
@@ -55,9 +57,39 @@ export const caseSummarySchema = z.object({
   pendingRoleLabels: z.array(z.string()),
   nextDeadline: z.string().optional(),
   overdue: z.boolean(),
-  startedAt: z.string().optional(),
+  closed: z.boolean(),
+  startedAt: z.string(),
+  /** Who the case is about, for roles that may read it: a name, or the pseudonym she chose. */
+  name: z.string().optional(),
+  /** The person's page (GET /api/persons/:id), where the name is a person's and not a pseudonym. */
+  personId: z.string().optional(),
 });
 export type CaseSummary = z.infer<typeof caseSummarySchema>;
+
+export const casePageSchema = z.object({
+  cases: z.array(caseSummarySchema),
+  /** Pass it as `cursor` for the next page; absent on the last one. */
+  nextCursor: z.string().optional(),
+});
+export type CasePage = z.infer<typeof casePageSchema>;
+
+export const personPageSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  birthDate: z.string().optional(),
+  fiscalCode: z.string().optional(),
+  documents: z.array(z.object({ kind: z.string(), label: z.string(), number: z.string().optional() })),
+  /** Every case about the person that the viewer may see, newest first. */
+  cases: z.array(caseSummarySchema),
+  nextCursor: z.string().optional(),
+});
+export type PersonPage = z.infer<typeof personPageSchema>;
+
+/** The person a case being opened would be linked to, shown on the form before it is sent. */
+export const personMatchSchema = z.object({
+  match: z.object({ id: z.string(), name: z.string(), birthDate: z.string().optional(), cases: z.array(caseSummarySchema) }).nullable(),
+});
+export type PersonMatch = z.infer<typeof personMatchSchema>;
 
 export const taskSchema = z.object({
   caseRef: z.string(),

@@ -23,6 +23,8 @@ import { registerOidcRoutes } from './oidc-route.js';
 import { registerErrorHandler } from './errors.js';
 import { caseRoutes } from './routes/cases.js';
 import { pathwayRoutes } from './routes/pathways.js';
+import { personRoutes } from './routes/persons.js';
+import { openRecord, type CaseRecord } from '../record/record.js';
 import { sessionRoutes } from './routes/session.js';
 import webPages, { DEMO_PRIVACY_CONTACT } from './web/index.js';
 
@@ -30,6 +32,7 @@ export interface ApiContext {
   config: Config;
   client: Client;
   cases: CaseService;
+  record: CaseRecord;
   audit: AuditLog;
   directory: Directory;
 }
@@ -46,7 +49,13 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
     throw new Error('RACCORDO_PRIVACY_CONTACT is required when demo mode is off: where people ask about their data and who read it');
   }
   const directory = loadDirectory(config);
-  const cases = createCaseService(client, config.TEMPORAL_TASK_QUEUE, { directory, parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) });
+  // Migrates the record's schema, or refuses one newer than this version knows.
+  const record = await openRecord(config);
+  const cases = createCaseService(client, config.TEMPORAL_TASK_QUEUE, {
+    directory,
+    parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR),
+    record,
+  });
   const auth = await createAuth(config, directory);
   // Fails the start if the register's last entry is damaged: accesses must not go unrecorded, or onto a new chain.
   const audit = await openAuditLog(config.RACCORDO_AUDIT_FILE);
@@ -121,7 +130,8 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   const oidcLogin = oidc && createOidcLogin(oidc);
   await app.register(sessionRoutes, { auth, publicOrigin, loginMethods, singleLogout: oidcLogin?.logoutUrl });
   await app.register(pathwayRoutes, { auth, publicOrigin });
-  await app.register(caseRoutes, { client, cases, auth, publicOrigin, audit, auditRoles });
+  await app.register(caseRoutes, { record, cases, auth, publicOrigin, audit, auditRoles });
+  await app.register(personRoutes, { record, auth, publicOrigin });
   await registerOidcRoutes(app, { login: oidcLogin, auth, publicOrigin });
   await registerHospitalRoute(app, { cases, auth });
   registerCodecEndpoint(app, {
@@ -148,6 +158,7 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
     await health.settled();
     mailer.close();
     await connection.close();
+    await record.close();
   });
-  return { app, context: { config, client, cases, audit, directory } };
+  return { app, context: { config, client, cases, record, audit, directory } };
 }

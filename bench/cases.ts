@@ -65,4 +65,8 @@ export async function endedApproved(client: Client, caseRef: string): Promise<vo
 }
 
 export const caseService = (env: Env, taskQueue: string) =>
-  createCaseService(env.client, taskQueue, { directory: demoDirectory(), parameters: loadPathwayParameters(join(root, 'config', 'parameters')) });
+  createCaseService(env.client, taskQueue, {
+    directory: demoDirectory(),
+    parameters: loadPathwayParameters(join(root, 'config', 'parameters')),
+    record: env.record,
+  });

@@ -4,6 +4,7 @@ import { createDataConverter, loadKeyring } from '../platform/codec.js';
 import { loadConfig } from '../platform/config.js';
 import { loadDirectory } from '../platform/directory.js';
 import { createMailer } from '../platform/mailer.js';
+import { openRecord } from '../record/record.js';
 import { createCaseWorker } from '../worker/worker.js';
 
 /**
@@ -58,9 +59,10 @@ Runtime.install({
 try {
   const config = loadConfig();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const record = await openRecord(config);
   const worker =
     mode === 'interpreter'
-      ? await createCaseWorker({ config, connection, taskQueue, workflowBundle: { codePath: bundlePath } })
+      ? await createCaseWorker({ config, connection, record, taskQueue, workflowBundle: { codePath: bundlePath } })
       : await Worker.create({
           // What createCaseWorker does, with the hand-written workflow instead of the interpreter.
           connection,
@@ -71,6 +73,7 @@ try {
             directory: loadDirectory(config),
             mailFrom: config.MAIL_FROM,
             publicUrl: config.PUBLIC_URL,
+            record,
           }),
           // Encrypted like the interpreter's payloads: the comparison is of the workflows, not of the codec.
           dataConverter: createDataConverter(loadKeyring(config)),
@@ -101,6 +104,7 @@ try {
   process.send?.(ready);
   await running;
   await connection.close();
+  await record.close();
   process.exit(0);
 } catch (error) {
   const failed: WorkerMessage = { failed: (error as Error).stack ?? String(error) };

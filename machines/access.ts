@@ -40,6 +40,16 @@ export function hiddenFields(pathway: PathwayDefinition, role: string): string[]
   ];
 }
 
+/**
+ * Whether this role may read who a case of this pathway is about: it takes part in the pathway and is kept from no part
+ * of the person's field. Only then does it see names in lists, find cases by name or fiscal code, or see a match.
+ */
+export function mayReadIdentity(pathway: PathwayDefinition, role: string): boolean {
+  const field = pathway.person?.field;
+  if (!field || !(role in pathway.roles)) return false;
+  return !hiddenFields(pathway, role).some((path) => path === field || path.startsWith(`${field}.`) || field.startsWith(`${path}.`));
+}
+
 function without(value: unknown, path: string[]): unknown {
   if (value === null || typeof value !== 'object' || path.length === 0) return value;
   const [head, ...rest] = path as [string, ...string[]];

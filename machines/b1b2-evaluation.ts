@@ -465,6 +465,7 @@ export const b1b2Evaluation = definePathway({
   version: '1',
   title: 'Misure B1/B2 per la disabilità grave e gravissima',
   startSchema,
+  person: { field: 'applicant', identify: ({ applicant }: Application) => ({ name: applicant.fullName, fiscalCode: applicant.fiscalCode }) },
   parametersSchema,
   startRoles: officeRoles,
   roles: {

@@ -21,6 +21,18 @@ export interface CaseState {
   coOwners?: string[];
 }
 
+/**
+ * What a case is filed and found by, as the workflow computes it after each transition: the same values go to
+ * Temporal's search attributes and to the case record's columns.
+ */
+export interface CaseIndex {
+  activePaths: string[];
+  pendingRoles: string[];
+  nextDeadline?: string;
+  /** The co-owners by register id, or the pathway's organisation types on cases from before co-ownership. */
+  organisations: string[];
+}
+
 export interface TimelineEntry {
   at: string;
   event: string;

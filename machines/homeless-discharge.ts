@@ -26,6 +26,15 @@ const placementType = choice('Tipo di collocazione', {
 });
 type PlacementType = z.infer<typeof placementType>;
 
+const documentKinds = {
+  'identity-card': 'Carta d’identità',
+  passport: 'Passaporto',
+  'residence-permit': 'Permesso di soggiorno',
+  'health-card': 'Tessera sanitaria',
+  'stp-card': 'Tesserino STP',
+  other: 'Altro documento',
+};
+
 const startSchema = z.object({
   plannedDischargeAt: z.iso.datetime({ offset: true, error: 'Data e ora non valide' }).meta({ title: 'Data e ora previste della dimissione' }),
   wardContact: z
@@ -46,14 +55,7 @@ const startSchema = z.object({
       documents: z
         .array(
           z.object({
-            kind: choice('Tipo di documento', {
-              'identity-card': 'Carta d’identità',
-              passport: 'Passaporto',
-              'residence-permit': 'Permesso di soggiorno',
-              'health-card': 'Tessera sanitaria',
-              'stp-card': 'Tesserino STP',
-              other: 'Altro documento',
-            }),
+            kind: choice('Tipo di documento', documentKinds),
             number: z.string().trim().max(50).optional().meta({ title: 'Numero del documento' }),
           }),
         )
@@ -451,6 +453,15 @@ export const homelessDischarge = definePathway({
   title: 'Dimissione protetta di persona senza dimora',
   legacyCasePrefix: 'DSD',
   startSchema,
+  person: {
+    field: 'identity',
+    identify: ({ identity }: StartData) => ({
+      name: `${identity.familyName} ${identity.givenName}`,
+      ...(identity.birthDate ? { birthDate: identity.birthDate } : {}),
+      ...(identity.fiscalCode ? { fiscalCode: identity.fiscalCode } : {}),
+      documents: identity.documents.map((document) => ({ ...document, label: documentKinds[document.kind] })),
+    }),
+  },
   parametersSchema,
   startRoles: ['ward', 'hospital-social-worker', 'social-worker'],
   roles: {

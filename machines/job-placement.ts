@@ -403,6 +403,7 @@ export const jobPlacement = definePathway({
   version: '1',
   title: 'Inserimento lavorativo e tirocinio di inclusione',
   startSchema,
+  person: { field: 'person', identify: ({ person }: StartData) => ({ name: person.fullName, fiscalCode: person.fiscalCode }) },
   parametersSchema,
   startRoles: referringServices,
   roles: {

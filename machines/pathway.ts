@@ -56,10 +56,31 @@ export interface PathwayDefinition {
    * judicial measure). The roles restricted from the class see the case without them, as if the chart had none.
    */
   revealedBy?: Readonly<Partial<Record<Sensitivity, RevealingParts>>>;
+  /**
+   * Who the case is about, for the record's person (record/persons.ts). Absent: the case is about no one person.
+   */
+  person?: PersonDeclaration;
   events: Readonly<Record<string, EventDefinition>>;
   /** Italian label of every state, keyed by its dotted path ("evaluation", "activation.shelter"). */
   stateLabels: Readonly<Record<string, string>>;
   machine: AnyStateMachine;
+}
+
+/** A person as the record keeps them: encrypted, and found by blind indexes over the fiscal code and name + birth date. */
+export interface PersonIdentity {
+  /** As the form has it: "Rossi Mario", "Mario Rossi", or a pseudonym. */
+  name: string;
+  birthDate?: string;
+  fiscalCode?: string;
+  documents?: readonly { kind: string; /** Italian. */ label: string; number?: string }[];
+}
+
+export interface PersonDeclaration {
+  /** The start form's field that holds the identity: who may read it may read the person's name and be shown the match. */
+  field: string;
+  identify(data: never): PersonIdentity;
+  /** Known by a pseudonym only (the violence pathway): never searched for, never linked to another case. */
+  pseudonymous?: boolean;
 }
 
 export interface RevealingParts {

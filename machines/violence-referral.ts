@@ -442,6 +442,8 @@ export const violenceReferral = definePathway({
   version: '1',
   title: 'Percorso per donne che subiscono violenza',
   startSchema,
+  // She is known by the name she chose to give: her cases are never searched for, nor tied to any other.
+  person: { field: 'pseudonym', identify: ({ pseudonym }: ViolenceReferralData) => ({ name: pseudonym }), pseudonymous: true },
   parametersSchema,
   startRoles: frontLine,
   roles,

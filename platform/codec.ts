@@ -89,8 +89,8 @@ export function parseKeyList(list: string, source = 'RACCORDO_PAYLOAD_KEYS'): Ke
 const keyFileSchema = z.object({ active: z.string(), keys: z.record(z.string(), z.string()) });
 
 /** A JSON file `{ "active": "id", "keys": { "id": "base64key" } }`. */
-export function readKeyFile(path: string): Keyring {
-  const source = `RACCORDO_PAYLOAD_KEY_FILE (${path})`;
+export function readKeyFile(path: string, variable = 'RACCORDO_PAYLOAD_KEY_FILE'): Keyring {
+  const source = `${variable} (${path})`;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -91,6 +91,23 @@ export const configSchema = z
      * sentence, shown on every page. Required when demo mode is off.
      */
     RACCORDO_PRIVACY_CONTACT: z.string().trim().min(1).max(300).optional(),
+    /**
+     * The case record (record/): persons, cases, timelines, in PostgreSQL. `npm start` and the tests run an embedded
+     * one; production a `raccordo` database with its own user, e.g. postgres://raccordo:secret@postgresql:5432/raccordo.
+     */
+    DATABASE_URL: z.string().min(1).optional(),
+    /** Connections each process keeps open to the record. */
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).default(10),
+    /**
+     * The key of the record's blind indexes (HMAC-SHA256 over fiscal codes and names), `id:base64key`; or a key file in
+     * the payload keys' format. Never rotated in place: a new key means re-indexing every person.
+     */
+    RACCORDO_INDEX_KEY: z.string().optional(),
+    RACCORDO_INDEX_KEY_FILE: z.string().optional(),
+    /** How long the record keeps a case after it closes, per pathway, dated (record/retention.ts). */
+    RACCORDO_RETENTION_FILE: z.string().default('config/retention.json'),
+    /** Days Temporal keeps a closed case's history (the namespace's retention); the record keeps the case after that. */
+    TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** The API's log, appended line by line; unset: standard output. */
     LOG_FILE: z.string().min(1).optional(),

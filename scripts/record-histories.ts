@@ -1,7 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCaseService, type CaseService } from '../api/cases.js';
@@ -11,7 +12,8 @@ import { loadConfig } from '../platform/config.js';
 import { loadPathwayParameters } from '../platform/parameters.js';
 import { loadDirectory } from '../platform/directory.js';
 import { createCaseWorker } from '../worker/worker.js';
-import { freePort, startMailSink, startTemporalServer } from './services.js';
+import { openRecord } from '../record/record.js';
+import { freePort, startMailSink, startPostgres, startTemporalServer } from './services.js';
 import { ensureTemporalCli } from './temporal-cli.js';
 
 /**
@@ -62,6 +64,9 @@ const scratch = mkdtempSync(join(tmpdir(), 'raccordo-record-'));
 const cli = ensureTemporalCli();
 const temporal = await startTemporalServer({ cli, port: await freePort() });
 const mail = await startMailSink({ smtpPort: await freePort(), webPort: await freePort(), mailDirectory: scratch });
+// PostgreSQL runs as its own system user, which must reach its folder inside the scratch one.
+chmodSync(scratch, 0o755);
+const postgres = await startPostgres({ dataDir: join(scratch, 'pg'), port: await freePort(), persistent: false });
 ensureKeyFile(fixtureKeyFile, 'replay-fixtures', 'Test fixture: encrypts the made-up recorded histories only. Never use it for real data.');
 const config = loadConfig({
   TEMPORAL_ADDRESS: temporal.address,
@@ -69,14 +74,18 @@ const config = loadConfig({
   SMTP_PORT: String(mail.smtpPort),
   LOG_LEVEL: 'silent',
   RACCORDO_PAYLOAD_KEY_FILE: fixtureKeyFile,
+  RACCORDO_INDEX_KEY: `replay-fixtures:${randomBytes(32).toString('base64')}`,
+  DATABASE_URL: postgres.url,
 });
+const record = await openRecord(config);
 const native = await NativeConnection.connect({ address: temporal.address });
-const worker = await createCaseWorker({ config, connection: native });
+const worker = await createCaseWorker({ config, connection: native, record });
 const connection = await Connection.connect({ address: temporal.address });
 const client = new Client({ connection, dataConverter: createDataConverter(loadKeyring(config)) });
 const cases = createCaseService(client, config.TEMPORAL_TASK_QUEUE, {
   directory: loadDirectory(config),
   parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR),
+  record,
 });
 
 try {
@@ -100,6 +109,7 @@ try {
 } finally {
   await connection.close();
   await native.close();
-  await Promise.all([temporal.stop(), mail.stop()]);
+  await record.close();
+  await Promise.all([temporal.stop(), mail.stop(), postgres.stop()]);
   rmSync(scratch, { recursive: true, force: true });
 }

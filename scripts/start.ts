@@ -5,17 +5,20 @@ import { DEMO_HOSPITAL_API_KEY } from '../api/auth.js';
 import { knownRoles } from '../platform/directory.js';
 import { ensureKeyFile, loadKeyring } from '../platform/codec.js';
 import { loadConfig } from '../platform/config.js';
-import { isListening, startMailSink, startTemporalServer, type RunningService } from './services.js';
+import { isListening, startMailSink, startPostgres, startTemporalServer, type RunningService } from './services.js';
 import { ensureTemporalCli } from './temporal-cli.js';
 
-/** The whole system on embedded defaults: Temporal with a SQLite file, an SMTP sink, the worker and the API. */
+/**
+ * The whole system on embedded defaults: Temporal with a SQLite file, PostgreSQL for the case record, an SMTP sink, the
+ * worker and the API.
+ */
 const root = join(import.meta.dirname, '..');
-const ports = { temporal: 7233, temporalUi: 8233, smtp: 1025, inbox: 1080 };
+const ports = { temporal: 7233, temporalUi: 8233, smtp: 1025, inbox: 1080, postgres: 54320 };
 const config = loadConfig();
 
 const busy = [];
 for (const [name, port] of Object.entries({ ...ports, api: config.PORT, hl7: config.RACCORDO_HL7_PORT })) {
-  if (port === 0) continue;
+  if (port === 0 || (name === 'postgres' && config.DATABASE_URL)) continue;
   if (await isListening(port)) busy.push(`${name} (${port})`);
 }
 if (busy.length) {
@@ -23,23 +26,32 @@ if (busy.length) {
   process.exit(1);
 }
 
+const childEnvironment: Record<string, string> = {};
+// What the worker and the API are started with, beyond this process's environment: keys and the record's database.
 // Case data reaches Temporal encrypted. Without keys of its own, the local demo gets a key file in data/ (gitignored),
 // created once and then kept: the cases in data/temporal.db cannot be read without it.
-const keyEnvironment: Record<string, string> = {};
 if (!config.RACCORDO_PAYLOAD_KEYS && !config.RACCORDO_PAYLOAD_KEY_FILE && config.RACCORDO_DEMO_MODE) {
   const keyFile = join(root, 'data', 'payload-keys.json');
   const keyId = `local-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
   if (ensureKeyFile(keyFile, keyId)) console.log('[start] created data/payload-keys.json: the key that encrypts case data in Temporal');
-  keyEnvironment.RACCORDO_PAYLOAD_KEY_FILE = keyFile;
+  childEnvironment.RACCORDO_PAYLOAD_KEY_FILE = keyFile;
+}
+// The record's blind indexes have a key of their own, created the same way.
+if (!config.RACCORDO_INDEX_KEY && !config.RACCORDO_INDEX_KEY_FILE && config.RACCORDO_DEMO_MODE) {
+  const keyFile = join(root, 'data', 'index-key.json');
+  if (ensureKeyFile(keyFile, 'local-index', 'finds persons in the case record: never rotate it in place')) {
+    console.log("[start] created data/index-key.json: the key of the case record's blind indexes");
+  }
+  childEnvironment.RACCORDO_INDEX_KEY_FILE = keyFile;
 }
 try {
-  loadKeyring({ ...config, ...keyEnvironment });
+  loadKeyring({ ...config, ...childEnvironment });
 } catch (error) {
   console.error(`[start] ${(error as Error).message}`);
   process.exit(1);
 }
 
-const services: RunningService[] = [];
+const services: { stop(): Promise<void> }[] = [];
 let stopping = false;
 async function stopAll(code: number): Promise<never> {
   if (!stopping) {
@@ -58,7 +70,7 @@ function startNode(name: string, entry: string): RunningService {
     stdio: 'inherit',
     env: {
       ...process.env,
-      ...keyEnvironment,
+      ...childEnvironment,
       TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(ports.smtp),
@@ -81,8 +93,19 @@ function startNode(name: string, entry: string): RunningService {
 }
 
 try {
+  if (!config.DATABASE_URL) {
+    console.log('[start] starting PostgreSQL for the case record (data in data/pg)…');
+    const postgres = await startPostgres({
+      dataDir: join(root, 'data', 'pg'),
+      port: ports.postgres,
+      persistent: true,
+      logFile: join(root, 'data', 'logs', 'postgres.log'),
+    });
+    services.push(postgres);
+    childEnvironment.DATABASE_URL = postgres.url;
+  }
   const cli = ensureTemporalCli();
-  console.log('[start] starting the Temporal dev server (data in data/temporal.db)…');
+  console.log(`[start] starting the Temporal dev server (data in data/temporal.db, closed cases kept ${config.TEMPORAL_RETENTION_DAYS} days)…`);
   services.push(
     await startTemporalServer({
       cli,
@@ -90,6 +113,7 @@ try {
       uiPort: ports.temporalUi,
       uiCodecEndpoint: `http://localhost:${config.PORT}/codec`,
       dbFile: join(root, 'data', 'temporal.db'),
+      retentionDays: config.TEMPORAL_RETENTION_DAYS,
     }),
   );
   console.log('[start] starting the SMTP sink (maildev)…');
@@ -111,6 +135,7 @@ Raccordo is running. Ctrl-C stops everything; cases are kept in data/ for the ne
                        payloads are encrypted; the UI decodes them through http://localhost:${config.PORT}/codec for someone
                        logged in here as ${config.RACCORDO_CODEC_ROLES.split(',')[0]} (enable "include cross-origin credentials" in its codec settings)
   Temporal gRPC        localhost:${ports.temporal}
+  Case record          ${config.DATABASE_URL ? 'DATABASE_URL' : `PostgreSQL on localhost:${ports.postgres}, database raccordo (data in data/pg)`}
   E-mail inbox         http://localhost:${ports.inbox}   (SMTP on localhost:${ports.smtp})
   API documentation    http://localhost:${config.PORT}/docs
   HL7 v2 MLLP          localhost:${config.RACCORDO_HL7_PORT}   (ADT^A03 / ADT^A16 discharges)

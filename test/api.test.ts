@@ -152,7 +152,7 @@ describe('pathways and cases', () => {
 
     const listed = await eventually(
       async () => {
-        const list = (await call('GET', '/api/cases?kind=hello&pendingRole=social-worker', coordinator)).json() as { caseRef: string }[];
+        const list = (await call('GET', '/api/cases?kind=hello&pendingRole=social-worker', coordinator)).json().cases as { caseRef: string }[];
         return list.find((item) => item.caseRef === caseRef);
       },
       20_000,

@@ -6,7 +6,7 @@ import { freePort } from '../scripts/services.js';
 import { launchChromium, openPage, screenshot, screenshotDir, type WatchedPage } from './support/browser.js';
 import { knownRoles } from '../platform/directory.js';
 import { actorFor, actors, startCaseStack, testConfig, type CaseStack } from './support/harness.js';
-import { homelessPatient, homelessReferral, serdReferral } from './support/samples.js';
+import { homelessPatient, homelessReferral, personOfTwoPathways, serdReferral } from './support/samples.js';
 
 /**
  * The web interface in a real Chromium, against the real API server, a real worker and the shared Temporal and SMTP
@@ -335,10 +335,46 @@ describe('web interface', () => {
     await screenshot(page, '09-case-list');
 
     await page.getByLabel('Solo in ritardo').check();
-    await page.getByRole('button', { name: 'Filtra' }).click();
+    await page.getByRole('button', { name: 'Cerca' }).click();
     await page.waitForURL(/overdue=true/);
     await page.locator('#cases-count').waitFor({ state: 'visible' });
-    expect(await page.locator('#cases-count').textContent()).toBe('Nessun caso corrisponde ai filtri scelti.');
+    expect(await page.locator('#cases-count').textContent()).toBe('Nessun caso corrisponde alla ricerca.');
+    expect(problems).toEqual([]);
+  });
+
+  it('finds a person by fiscal code, shows the Scheda persona, and tells the start form of a second pathway who it is', async () => {
+    const { caseRef } = await stack.cases.start({
+      kind: 'homeless-discharge',
+      data: homelessReferral({ identity: personOfTwoPathways }),
+      actor: actorFor('social-worker'),
+    });
+    const { familyName, givenName, fiscalCode } = personOfTwoPathways;
+    const { page, problems } = await open();
+    await logIn(page, 'social-worker');
+    await page.waitForURL(`${baseURL}/`);
+    await page.goto('/cases');
+    await page.getByLabel('Persona').fill(fiscalCode!.toLowerCase());
+    await page.getByRole('button', { name: 'Cerca' }).click();
+    await page.waitForURL(/q=/);
+    const row = page.locator('#cases-table tbody tr', { hasText: caseRef });
+    await row.waitFor();
+    expect(await page.locator('#cases-table tbody tr').count()).toBe(1);
+    await screenshot(page, '10-case-search');
+    await row.getByRole('link', { name: `${familyName} ${givenName}` }).click();
+    await page.waitForURL(/\/persons\//);
+    await page.getByRole('heading', { name: `Scheda persona: ${familyName} ${givenName}` }).waitFor();
+    expect(await page.locator('#person-facts').textContent()).toContain(fiscalCode);
+    expect(await page.locator('#person-cases tbody').textContent()).toContain(caseRef);
+    await screenshot(page, '11-person');
+
+    await page.goto('/cases/new?kind=b1b2-evaluation');
+    await page.getByLabel(label('Nome e cognome')).first().fill(`${givenName} ${familyName}`);
+    await page.getByLabel(label('Codice fiscale')).first().fill(fiscalCode!);
+    const match = page.locator('#person-match');
+    await match.waitFor({ state: 'visible' });
+    expect(await match.textContent()).toContain('Questa persona è già nota');
+    expect(await match.textContent()).toContain(caseRef);
+    await screenshot(page, '12-new-case-match');
     expect(problems).toEqual([]);
   });
 

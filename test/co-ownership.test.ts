@@ -33,17 +33,23 @@ async function open(operator: string, kind: string, data: object): Promise<strin
 const send = (operator: string, caseRef: string, type: string, payload: object = {}) =>
   call(operator, 'POST', `/api/cases/${caseRef}/events`, { type, payload });
 
-/** Lists reach visibility a moment after the case moves: wait until the operator who should see it does. */
+/** The rows of a list: a page of cases, or the inbox's tasks. */
+const rows = async (operator: string, url: string): Promise<{ caseRef: string }[]> => {
+  const body = (await call(operator, 'GET', url)).json() as { cases: { caseRef: string }[] } | { caseRef: string }[];
+  return Array.isArray(body) ? body : body.cases;
+};
+
+/** The record shows a case once the answer that moved it has left: the operator who should see it does. */
 const listed = (operator: string, url: string, caseRef: string) =>
   eventually(
     async () => {
-      const list = (await call(operator, 'GET', url)).json() as { caseRef: string }[];
+      const list = await rows(operator, url);
       return list.some((summary) => summary.caseRef === caseRef) && list;
     },
     30_000,
     `${caseRef} in ${operator}'s ${url}`,
   );
-const refs = async (operator: string, url: string) => ((await call(operator, 'GET', url)).json() as { caseRef: string }[]).map((summary) => summary.caseRef);
+const refs = async (operator: string, url: string) => (await rows(operator, url)).map((summary) => summary.caseRef);
 
 describe('co-ownership of each case by its organisations', () => {
   it('shows a case, its task and its e-mails to the opener’s partners only: to another territory it does not exist', async () => {

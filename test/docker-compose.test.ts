@@ -138,7 +138,9 @@ function entryFile(argv: string[] | undefined): string | undefined {
 
 describe('docker-compose.yml', () => {
   it('defines the whole production stack', () => {
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'worker', 'api']));
+    expect(Object.keys(compose.services)).toEqual(
+      expect.arrayContaining(['postgresql', 'record-setup', 'temporal', 'temporal-setup', 'temporal-ui', 'worker', 'api']),
+    );
   });
 
   it('runs Temporal on PostgreSQL, started only once the database is healthy', () => {
@@ -217,6 +219,31 @@ describe('docker-compose.yml', () => {
     });
   });
 
+  describe('record-setup', () => {
+    const setup = service('record-setup');
+    const script = [...(asArgv(setup.entrypoint) ?? []), ...(asArgv(setup.command) ?? [])].join('\n');
+
+    it('gives the case record its own database and user on the PostgreSQL of the stack, the one the app connects to', () => {
+      expect(dependency(setup, 'postgresql')).toBe('service_healthy');
+      expect(environment(setup).PGHOST).toBe('postgresql');
+      const url = new URL(String(environment(service('worker')).DATABASE_URL).replace(/\$\{[^}]*\}/, 'password'));
+      expect([url.hostname, url.port, url.username, url.pathname]).toEqual(['postgresql', '5432', 'raccordo', '/raccordo']);
+      expect(script).toContain('create role raccordo login');
+      expect(script).toContain('create database raccordo owner raccordo');
+    });
+
+    it('tolerates a rerun and stops at the first error', () => {
+      expect(script).toContain('where not exists');
+      expect(script).toContain('ON_ERROR_STOP=1');
+      expect(['no', 'on-failure', undefined]).toContain(setup.restart?.split(':')[0]);
+    });
+  });
+
+  it('keeps closed histories in Temporal for a set time, after which the case record keeps the cases', () => {
+    const setup = service('temporal-setup');
+    expect(asArgv(setup.command)?.join('\n')).toMatch(/namespace update --address temporal:7233 --retention \$\{TEMPORAL_RETENTION_HOURS:-720\}h default/);
+  });
+
   it('publishes Temporal and its UI on the loopback interface only', () => {
     expect(ports(service('temporal'))).toEqual([{ hostIp: '127.0.0.1', published: 7233, target: 7233 }]);
     expect(ports(service('temporal-ui'))).toEqual([{ hostIp: '127.0.0.1', published: 8080, target: 8080 }]);
@@ -284,8 +311,9 @@ describe('docker-compose.yml', () => {
       expect(mounted).toContainEqual([expect.stringMatching(requiredReference), env.RACCORDO_DIRECTORY_FILE, 'ro']);
     });
 
-    it('starts only after the search attributes exist, and restarts on failure', () => {
+    it('starts only after the search attributes and the database of the record exist, and restarts on failure', () => {
       expect(dependency(svc, 'temporal-setup')).toBe('service_completed_successfully');
+      expect(dependency(svc, 'record-setup')).toBe('service_completed_successfully');
       expect(svc.restart).toBe('unless-stopped');
     });
   });

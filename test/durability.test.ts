@@ -9,7 +9,8 @@ import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { createCaseService } from '../api/cases.js';
 import { freePort, startTemporalServer, type RunningTemporal } from '../scripts/services.js';
 import type { caseWorkflow } from '../workflows/case-workflow.js';
-import { actors, mailbox, recipients, startCaseStack, testDataConverter, uniqueTaskQueue } from './support/harness.js';
+import { openRecord } from '../record/record.js';
+import { actors, mailbox, recipients, startCaseStack, testConfig, testDataConverter, uniqueTaskQueue } from './support/harness.js';
 import { spawnWorker as spawnWorkerProcess } from './support/processes.js';
 import { runLogFile } from './support/run-logs.js';
 
@@ -34,7 +35,9 @@ describe('a worker process killed in the middle of a case', () => {
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, dataConverter: testDataConverter() });
-    const cases = createCaseService(client, taskQueue, { directory: demoDirectory() });
+    const record = await openRecord(testConfig());
+    cleanups.push(() => record.close());
+    const cases = createCaseService(client, taskQueue, { directory: demoDirectory(), record });
 
     const first = await spawnWorker(taskQueue);
     const { caseRef } = await cases.start({ kind: 'hello', data: { summary: 'Caso durante un guasto' }, actor: actors.socialWorker });

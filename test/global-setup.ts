@@ -1,9 +1,9 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { freePort, startMailSink, startTemporalServer } from '../scripts/services.js';
+import { freePort, startMailSink, startPostgres, startTemporalServer } from '../scripts/services.js';
 import { ensureTemporalCli } from '../scripts/temporal-cli.js';
 import { ensureTimeSkippingServer } from '../scripts/time-skipping-server.js';
 import { workflowBundleOptions } from '../worker/worker.js';
@@ -18,6 +18,10 @@ declare module 'vitest' {
     timeSkippingServer: string;
     smtpPort: number;
     mailWebUrl: string;
+    /** The run's PostgreSQL, ephemeral: the case record's `raccordo` database. */
+    databaseUrl: string;
+    /** Its files, for a look at what reaches the disk. */
+    postgresDataDir: string;
     workflowBundlePath: string;
     /**
      * Where every process and logger of the run writes its log, and the API its audit register (never the
@@ -41,19 +45,26 @@ export default async function setup(project: TestProject) {
   const mailStarting = Promise.all([freePort(), freePort()]).then(([smtpPort, webPort]) =>
     startMailSink({ smtpPort, webPort, mailDirectory: join(scratch, 'mail'), logFile: join(logDir, 'maildev.log') }),
   );
+  // PostgreSQL runs as its own system user, which must reach its folder inside the scratch one.
+  chmodSync(scratch, 0o755);
+  const postgresDataDir = join(scratch, 'pg');
+  const postgresStarting = freePort().then((port) =>
+    startPostgres({ dataDir: postgresDataDir, port, persistent: false, logFile: join(logDir, 'postgres.log') }),
+  );
   let started;
   try {
     started = await Promise.all([
       temporalStarting,
       mailStarting,
+      postgresStarting,
       bundleWorkflowCode({ ...workflowBundleOptions, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } }),
     ]);
   } catch (error) {
     // Stop what did start: a server left behind would outlive the failed run, holding its ports.
-    await Promise.allSettled([temporalStarting, mailStarting].map(async (server) => (await server).stop()));
+    await Promise.allSettled([temporalStarting, mailStarting, postgresStarting].map(async (server) => (await server).stop()));
     throw error;
   }
-  const [temporal, mail, bundle] = started;
+  const [temporal, mail, postgres, bundle] = started;
   const workflowBundlePath = join(scratch, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, bundle.code);
 
@@ -62,6 +73,8 @@ export default async function setup(project: TestProject) {
   project.provide('timeSkippingServer', timeSkippingServer);
   project.provide('smtpPort', mail.smtpPort);
   project.provide('mailWebUrl', mail.webUrl);
+  project.provide('databaseUrl', postgres.url);
+  project.provide('postgresDataDir', postgresDataDir);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('logDir', logDir);
 
@@ -70,7 +83,7 @@ export default async function setup(project: TestProject) {
     const received = (await (await fetch(`${mail.webUrl}/api/email`)).json()) as MailForAudit[];
     const leaking = mailsOutsideTemplates(received);
     // Stopped first, so that what the servers write last is in their logs too.
-    await Promise.all([temporal.stop(), mail.stop()]);
+    await Promise.all([temporal.stop(), mail.stop(), postgres.stop()]);
     const logs = readdirSync(logDir).map((file) => join(logDir, file));
     const seeded = seededValues(samples);
     const inLogs = findSeededValues(logs, seeded);

@@ -141,7 +141,7 @@ describe('need-to-know', () => {
 
   it('lists those cases alike to the host company, and a filter on a state or role it must not know finds nothing', async () => {
     const list = async (role: string, query: string) =>
-      (await api.app.inject({ method: 'GET', url: `/api/cases?kind=job-placement${query}`, headers: { cookie: await as(role) } })).json() as {
+      (await api.app.inject({ method: 'GET', url: `/api/cases?kind=job-placement${query}`, headers: { cookie: await as(role) } })).json().cases as {
         caseRef: string;
         state: string;
         stateLabel: string;

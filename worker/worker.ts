@@ -5,6 +5,7 @@ import { createDataConverter, loadKeyring } from '../platform/codec.js';
 import type { Config } from '../platform/config.js';
 import { loadDirectory, type Directory } from '../platform/directory.js';
 import { createMailer } from '../platform/mailer.js';
+import type { CaseRecord } from '../record/record.js';
 
 const resolve = createRequire(import.meta.url).resolve;
 
@@ -19,12 +20,14 @@ export interface CaseWorkerOptions {
   config: Config;
   connection: NativeConnection;
   directory?: Directory;
+  /** The case record the workflow files every transition in (record/); its caller opens and closes it. */
+  record: CaseRecord;
   /** Tests bundle the workflow code once and share it; otherwise the worker bundles it at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   taskQueue?: string;
 }
 
-export async function createCaseWorker({ config, connection, directory, workflowBundle, taskQueue }: CaseWorkerOptions) {
+export async function createCaseWorker({ config, connection, directory, record, workflowBundle, taskQueue }: CaseWorkerOptions) {
   // First: without a key nothing starts. Everything the worker writes to Temporal (results, activity inputs, timeline,
   // query answers) is encrypted.
   const dataConverter = createDataConverter(loadKeyring(config));
@@ -33,6 +36,7 @@ export async function createCaseWorker({ config, connection, directory, workflow
     directory: directory ?? loadDirectory(config),
     mailFrom: config.MAIL_FROM,
     publicUrl: config.PUBLIC_URL,
+    record,
   });
   return Worker.create({
     connection,

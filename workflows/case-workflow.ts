@@ -1,7 +1,7 @@
 import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { CaseState } from '../machines/case-state.js';
 import { CaseEngine } from './engine.js';
-import { caseState, sendEvent, type CaseStart } from './messages.js';
+import { caseRecorded, caseState, sendEvent, type CaseStart } from './messages.js';
 import { sharedByWorker } from './shared-by-worker.js';
 
 const loadMachines = () => sharedByWorker('machines', () => import(/* webpackMode: "eager" */ '../machines/runtime.js'));
@@ -12,22 +12,38 @@ export async function caseWorkflow(start: CaseStart): Promise<CaseState> {
   const pathway = machines.findPathway(start.kind, start.version);
   if (!pathway) throw ApplicationFailure.nonRetryable(`Percorso sconosciuto: ${start.kind}@${start.version}`, 'UnknownPathway');
   const engine = new CaseEngine(machines, pathway, start);
-  setHandler(sendEvent, (request) => engine.accept(request), { validator: (request) => engine.validate(request) });
+  // Read-your-writes: an event is answered once the record shows it.
+  setHandler(
+    sendEvent,
+    async (request) => {
+      const state = engine.accept(request);
+      await engine.syncRecord();
+      return state;
+    },
+    { validator: (request) => engine.validate(request) },
+  );
+  setHandler(caseRecorded, async () => {
+    await engine.syncRecord({ evenIfCurrent: true });
+    return engine.state();
+  });
   setHandler(caseState, () => engine.state());
 
   const historyLimitReached = () =>
     start.continueAsNewAfterEvents !== undefined ? workflowInfo().historyLength >= start.continueAsNewAfterEvents : workflowInfo().continueAsNewSuggested;
 
   for (;;) {
-    await condition(() => engine.hasEffects || engine.done || historyLimitReached());
+    // Timers and notification alerts change the case too: the record follows them as it follows events.
+    await condition(() => engine.hasEffects || engine.done || engine.unrecorded || historyLimitReached());
+    await engine.syncRecord();
     await engine.runEffects();
-    if (engine.done && !engine.hasEffects) break;
+    if (engine.done && !engine.hasEffects && !engine.unrecorded) break;
     if (historyLimitReached() && !engine.hasEffects) {
       await condition(allHandlersFinished);
-      if (engine.hasEffects) continue;
+      if (engine.hasEffects || engine.unrecorded) continue;
       await continueAsNew<typeof caseWorkflow>({ ...start, carried: engine.carry() });
     }
   }
   await condition(allHandlersFinished);
+  await engine.syncRecord();
   return engine.state();
 }

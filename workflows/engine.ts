@@ -1,10 +1,10 @@
-import { ApplicationFailure, patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { AnyMachineSnapshot, StateValue } from 'xstate';
 import type { CaseActivities, NotificationRequest } from '../activities/index.js';
 import type { Refusal } from '../machines/access.js';
 import type { CaseContext, EffectParams } from '../machines/case-setup.js';
-import type { CaseState, DeliveryAlert, EventRequest, TimelineEntry } from '../machines/case-state.js';
+import type { CaseIndex, CaseState, DeliveryAlert, EventRequest, TimelineEntry } from '../machines/case-state.js';
 import type { PathwayDefinition } from '../machines/pathway.js';
 import type { SignoffRound } from '../machines/signoff.js';
 import type { CaseStart, PendingEffect, PendingTimer } from './messages.js';
@@ -19,6 +19,15 @@ const { sendNotification } = proxyActivities<CaseActivities>({
   heartbeatTimeout: '1 minute',
   // SMTP trouble must never fail a case: retry without limit, backing off to one attempt every ten minutes.
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+/**
+ * The case record's write (record/cases.ts): local, so that an update answers only once the record shows it, without
+ * a round trip through the server's task queues. A database outage delays the answer; it loses nothing.
+ */
+const { recordCase } = proxyLocalActivities<CaseActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 const notificationTemplates: Record<keyof EffectParams, NotificationRequest['template']> = {
@@ -51,6 +60,11 @@ export class CaseEngine {
   private readonly published = new Map<string, string>();
   /** Register ids of the organisations the case was handed over to, beyond its co-owners from the start. */
   private handedOver: string[];
+  /** How many timeline entries the case record has: it is written after every transition, in order. */
+  private recorded: number;
+  private recording: Promise<void> = Promise.resolve();
+  /** Whether this run has written the record: a case from before the record gets its first write when asked. */
+  private written = false;
 
   constructor(
     private readonly machines: MachinesRuntime,
@@ -58,6 +72,7 @@ export class CaseEngine {
     private readonly start: CaseStart,
   ) {
     this.handedOver = start.carried?.handedOver ?? [];
+    this.recorded = start.carried?.recorded ?? 0;
     const fire = (timer: PendingTimer) => this.apply({ ...timer.event, at: new Date().toISOString() });
     this.delayed = patched('one-alarm-per-case') ? new OneAlarm(fire, () => this.done) : new TimerPerEvent(fire);
     const carried = start.carried;
@@ -101,6 +116,33 @@ export class CaseEngine {
 
   get hasEffects(): boolean {
     return this.effects.length > 0;
+  }
+
+  /** Transitions (or alerts) the case record does not have yet. */
+  get unrecorded(): boolean {
+    return this.recorded < this.timeline.length;
+  }
+
+  /**
+   * Brings the case record up to date; chained, so that writes reach it in the order of the transitions, however many
+   * handlers await it at once.
+   */
+  syncRecord(options: { evenIfCurrent?: boolean } = {}): Promise<void> {
+    this.recording = this.recording.then(() => this.writeRecord(!!options.evenIfCurrent && !this.written));
+    return this.recording;
+  }
+
+  private async writeRecord(force: boolean): Promise<void> {
+    while (this.unrecorded || force) {
+      force = false;
+      const upTo = this.timeline.length;
+      // Histories from before the record replay as they ran, without writes; the backfill files those cases.
+      if (patched('case-record')) {
+        await recordCase({ state: this.state(), index: this.index() });
+        this.written = true;
+      }
+      this.recorded = upTo;
+    }
   }
 
   /** Runs in the update validator, with the same rule the projection offers actions by. */
@@ -215,17 +257,28 @@ export class CaseEngine {
     return [...new Set(tasks.flatMap((task) => task.recordedBy ?? [task.candidateRole]))].sort();
   }
 
+  /** What the case is filed and found by: in Temporal's search attributes and in the record alike. */
+  private index(): CaseIndex {
+    const deadline = this.nextDeadline();
+    return {
+      activePaths: this.machines.activePaths(this.snapshot.value),
+      pendingRoles: this.pendingRoles(),
+      ...(deadline ? { nextDeadline: deadline } : {}),
+      organisations: [...(this.coOwners ?? this.pathway.organisations)],
+    };
+  }
+
   /** Only kind, version, state, roles, deadline, organisations and reference: Temporal keeps these in plain text. */
   private publishSearchAttributes(): void {
-    const deadline = this.nextDeadline();
+    const index = this.index();
     const updates: SearchAttributeUpdatePair[] = [
       { key: searchAttributes.kind, value: this.pathway.kind },
       { key: searchAttributes.version, value: this.pathway.version },
       { key: searchAttributes.caseRef, value: this.start.caseRef },
-      { key: searchAttributes.organisations, value: [...(this.coOwners ?? this.pathway.organisations)] },
-      { key: searchAttributes.state, value: this.machines.activePaths(this.snapshot.value) },
-      { key: searchAttributes.pendingRoles, value: this.pendingRoles() },
-      { key: searchAttributes.nextDeadline, value: deadline ? new Date(deadline) : null },
+      { key: searchAttributes.organisations, value: index.organisations },
+      { key: searchAttributes.state, value: index.activePaths },
+      { key: searchAttributes.pendingRoles, value: index.pendingRoles },
+      { key: searchAttributes.nextDeadline, value: index.nextDeadline ? new Date(index.nextDeadline) : null },
     ];
     const changed = updates.filter(({ key, value }) => {
       const json = JSON.stringify(value);
@@ -263,6 +316,7 @@ export class CaseEngine {
       effects: this.effects,
       nextEffectSeq: this.nextEffectSeq,
       handedOver: this.handedOver,
+      recorded: this.recorded,
     };
   }
 }

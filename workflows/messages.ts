@@ -45,9 +45,16 @@ export interface CarriedState {
   nextEffectSeq: number;
   /** The organisations the case was handed over to and not handed back by (register ids). */
   handedOver?: string[];
+  /** How many timeline entries the case record had. */
+  recorded?: number;
 }
 
 /** An event from a person or a system; the update answers with the case as it now is. */
 export const sendEvent = defineUpdate<CaseState, [EventRequest]>('sendEvent');
+/**
+ * Answers once the case record shows the case as it now is: the API's start awaits it, for read-your-writes, and the
+ * backfill sends it to cases opened before the record existed.
+ */
+export const caseRecorded = defineUpdate<CaseState>('caseRecorded');
 /** The whole case, for the API's projection of it (machines/projection.ts). */
 export const caseState = defineQuery<CaseState>('caseState');

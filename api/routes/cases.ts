@@ -1,4 +1,3 @@
-import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -7,9 +6,10 @@ import { caseProjectionSchema } from '../../machines/projection.js';
 import { pathways } from '../../machines/registry.js';
 import type { AuditLog } from '../audit.js';
 import type { Auth } from '../auth.js';
-import { listCases } from '../case-list.js';
-import { engineBusy, fail, refusalError } from '../errors.js';
-import { caseSummarySchema, errorSchema, handedBackSchema, taskSchema } from '../schemas.js';
+import { cursorParam, listCases, MAX_PAGE } from '../case-list.js';
+import type { CaseRecord } from '../../record/record.js';
+import { fail, refusalError } from '../errors.js';
+import { casePageSchema, errorSchema, handedBackSchema, taskSchema } from '../schemas.js';
 import type { CaseService } from '../cases.js';
 import { actorOf, operatorOf, requireOperator } from '../session-auth.js';
 
@@ -39,7 +39,7 @@ const accessEntrySchema = z.object({
 });
 
 export interface CaseRouteDeps {
-  client: Client;
+  record: CaseRecord;
   cases: CaseService;
   auth: Auth;
   publicOrigin: string;
@@ -49,7 +49,7 @@ export interface CaseRouteDeps {
 }
 
 /** Cases: open, list, read, act on, and who accessed them; and the inbox of the operator's role. */
-export async function caseRoutes(app: FastifyInstance, { client, cases, auth, publicOrigin, audit, auditRoles }: CaseRouteDeps) {
+export async function caseRoutes(app: FastifyInstance, { record, cases, auth, publicOrigin, audit, auditRoles }: CaseRouteDeps) {
   app.addHook('onRequest', requireOperator(auth, publicOrigin));
   const api = app.withTypeProvider<ZodTypeProvider>();
 
@@ -64,14 +64,11 @@ export async function caseRoutes(app: FastifyInstance, { client, cases, auth, pu
     },
     async (request, reply) => {
       const user = operatorOf(request);
-      const { caseRef } = await cases.start({ kind: request.body.kind, data: request.body.data, actor: actorOf(user) });
+      const { caseRef, state } = await cases.start({ kind: request.body.kind, data: request.body.data, actor: actorOf(user) });
       request.auditCaseRef = caseRef;
-      // The case exists from here on: if no worker can say its state yet, answer with the reference anyway, so that
+      // The case exists from here on: if no worker could file it in time, answer with the reference anyway, so that
       // nobody retries and opens it twice.
-      const view = await cases.view(caseRef, actorOf(user)).catch((error: unknown) => {
-        if (engineBusy(error)) return { state: 'opening', stateLabel: 'In apertura' };
-        throw error;
-      });
+      const view = state ? cases.project(state, actorOf(user)) : { state: 'opening', stateLabel: 'In apertura' };
       return reply.code(201).send({ caseRef, state: view.state, stateLabel: view.stateLabel });
     },
   );
@@ -89,16 +86,23 @@ export async function caseRoutes(app: FastifyInstance, { client, cases, auth, pu
             .enum(['true', 'false'])
             .transform((value) => value === 'true')
             .optional(),
+          q: z.string().trim().min(2, 'Almeno 2 caratteri').max(200, 'Al massimo 200 caratteri').optional(),
+          sort: z.enum(['started', 'deadline'], { error: 'Ordinamento sconosciuto: started o deadline' }).default('started'),
+          cursor: cursorParam.optional(),
+          limit: z.coerce.number().int('Un numero intero').min(1, 'Almeno 1').max(MAX_PAGE, `Al massimo ${MAX_PAGE}`).default(MAX_PAGE),
         }),
-        response: { 200: z.array(caseSummarySchema), ...refusals },
+        response: { 200: casePageSchema, ...refusals },
       },
     },
-    async (request) => listCases(client, operatorOf(request), request.query),
+    async (request) => {
+      const { cursor, ...filters } = request.query;
+      return listCases(record, operatorOf(request), { ...filters, ...(cursor ? { after: cursor } : {}) });
+    },
   );
 
   api.get('/api/tasks', { schema: { tags: ['casi'], response: { 200: z.array(taskSchema), ...refusals } } }, async (request) => {
     const user = operatorOf(request);
-    const pending = await listCases(client, user, { pendingRole: user.role });
+    const { cases: pending } = await listCases(record, user, { pendingRole: user.role, sort: 'deadline' });
     return pending
       .map(({ caseRef, kind, title, stateLabel, nextDeadline, overdue, pendingRoles, pendingRoleLabels }) => ({
         caseRef,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { mayReadIdentity } from '../../machines/access.js';
 import { currentPathway, pathways } from '../../machines/registry.js';
 import type { Auth } from '../auth.js';
 import { errorSchema, pathwaySummarySchema } from '../schemas.js';
@@ -25,6 +26,7 @@ export async function pathwayRoutes(app: FastifyInstance, { auth, publicOrigin }
           startSchema: z.toJSONSchema(pathway.startSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
           roles: { ...pathway.roles },
           canStart: pathway.startRoles.includes(role),
+          ...(pathway.person && !pathway.person.pseudonymous && mayReadIdentity(pathway, role) ? { personField: pathway.person.field } : {}),
         }));
     });
 }

@@ -133,6 +133,7 @@ ${loading}
   <h2 id="start-title"></h2>
   <p class="hint">I campi contrassegnati con <span class="req" aria-hidden="true">*</span> sono obbligatori.</p>
   <div id="start-fields"></div>
+  <div id="person-match" class="notice notice-info" role="status" aria-live="polite" hidden></div>
   <div class="form-actions">
     <button type="submit" class="button">Apri il caso</button>
     <a href="/" class="button button-secondary">Annulla</a>
@@ -146,7 +147,12 @@ ${loading}
   <h1>Elenco casi</h1>
   <p class="actions"><a class="button" href="/cases/new">Nuovo caso</a></p>
 </div>
-<form id="filters" class="filters" method="get" action="/cases" role="search" aria-label="Filtri dei casi">
+<form id="filters" class="filters" method="get" action="/cases" role="search" aria-label="Ricerca e filtri dei casi">
+  <div class="field field-wide">
+    <label for="filter-q">Persona</label>
+    <input id="filter-q" name="q" type="search" autocomplete="off" spellcheck="false" aria-describedby="filter-q-hint">
+    <p class="hint" id="filter-q-hint">Codice fiscale, oppure cognome e nome con la data di nascita facoltativa (es. Rossi Mario 12/03/1957)</p>
+  </div>
   <div class="field">
     <label for="filter-kind">Percorso</label>
     <select id="filter-kind" name="kind"><option value="">Tutti i percorsi</option></select>
@@ -159,12 +165,16 @@ ${loading}
     <label for="filter-role">In attesa di</label>
     <select id="filter-role" name="pendingRole"><option value="">Qualsiasi ruolo</option></select>
   </div>
+  <div class="field">
+    <label for="filter-sort">Ordina per</label>
+    <select id="filter-sort" name="sort"><option value="started">Data di apertura, dal più recente</option><option value="deadline">Prossima scadenza</option></select>
+  </div>
   <div class="field field-check">
     <input id="filter-overdue" name="overdue" type="checkbox" value="true">
     <label for="filter-overdue">Solo in ritardo</label>
   </div>
   <div class="filter-actions">
-    <button type="submit" class="button">Filtra</button>
+    <button type="submit" class="button">Cerca</button>
     <a class="button button-secondary" href="/cases">Azzera</a>
   </div>
 </form>
@@ -175,11 +185,37 @@ ${loading}
 <table class="data-table" id="cases-table">
   <caption class="visually-hidden">Casi</caption>
   <thead><tr>
-    <th scope="col">Riferimento</th><th scope="col">Percorso</th><th scope="col">Stato</th>
+    <th scope="col">Riferimento</th><th scope="col">Persona</th><th scope="col">Percorso</th><th scope="col">Stato</th>
     <th scope="col">In attesa di</th><th scope="col">Prossima scadenza</th><th scope="col">Aperto il</th>
   </tr></thead>
   <tbody></tbody>
 </table>
+</div>
+<p class="actions"><button type="button" class="button button-secondary" id="cases-more" hidden>Mostra altri casi</button></p>`,
+  },
+  person: {
+    title: 'Scheda persona',
+    script: 'person.js',
+    main: `<p class="breadcrumb"><a href="/">I miei compiti</a> › <a href="/cases">Elenco casi</a></p>
+<h1 id="person-title">Scheda persona</h1>
+${notices}
+${loading}
+<div id="person-body" hidden>
+  <section class="summary" aria-labelledby="identity-heading">
+    <h2 id="identity-heading">Identità</h2>
+    <dl class="facts" id="person-facts"></dl>
+  </section>
+  <section aria-labelledby="person-cases-heading" class="panel">
+    <h2 id="person-cases-heading">Casi, dal più recente</h2>
+    <p class="hint">I casi di tutti i percorsi che il suo ruolo e il suo ente possono vedere.</p>
+    <div class="table-wrap">
+    <table class="data-table" id="person-cases">
+      <caption class="visually-hidden">Casi della persona, dal più recente</caption>
+      <thead><tr><th scope="col">Riferimento</th><th scope="col">Percorso</th><th scope="col">Stato</th><th scope="col">Aperto il</th></tr></thead>
+      <tbody></tbody>
+    </table>
+    </div>
+  </section>
 </div>`,
   },
   case: {
@@ -326,4 +362,5 @@ export default async function webPages(app: FastifyInstance, { privacyContact }:
   app.get('/cases', hide, (request, reply) => sendPage(request, reply, pages.caseList));
   app.get('/cases/new', hide, (request, reply) => sendPage(request, reply, pages.newCase));
   app.get('/cases/:ref', hide, (request, reply) => sendPage(request, reply, pages.case));
+  app.get('/persons/:id', hide, (request, reply) => sendPage(request, reply, pages.person));
 }

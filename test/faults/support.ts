@@ -4,7 +4,8 @@ import { expect, inject } from 'vitest';
 import { createCaseService, type CaseService } from '../../api/cases.js';
 import type { caseWorkflow } from '../../workflows/case-workflow.js';
 import type { CaseState } from '../../machines/case-state.js';
-import { actors, testDataConverter, type ReceivedMail } from '../support/harness.js';
+import { openRecord } from '../../record/record.js';
+import { actors, testConfig, testDataConverter, type ReceivedMail } from '../support/harness.js';
 import { messageIdOf } from '../support/processes.js';
 
 /** Shared by the fault and load tests: many hello cases, driven in bounded batches, and what a user would check. */
@@ -15,7 +16,16 @@ export const approve = { round: 'evaluation', decision: 'approve' };
 export async function connectCases(taskQueue: string, address = inject('temporalAddress')) {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, dataConverter: testDataConverter() });
-  return { client, cases: createCaseService(client, taskQueue, { directory: demoDirectory() }), close: () => connection.close() };
+  const record = await openRecord(testConfig());
+  return {
+    client,
+    record,
+    cases: createCaseService(client, taskQueue, { directory: demoDirectory(), record }),
+    close: async () => {
+      await connection.close();
+      await record.close();
+    },
+  };
 }
 
 /** Runs `work` on every item, `size` at a time: at most `size` calls in flight, batch after batch. */

@@ -7,6 +7,7 @@ import type { CaseService } from '../../api/cases.js';
 import { CaseError } from '../../api/errors.js';
 import type { Actor } from '../../machines/case.js';
 import { freePort, startTemporalServer, type RunningTemporal } from '../../scripts/services.js';
+import { openRecord } from '../../record/record.js';
 import { createCaseWorker } from '../../worker/worker.js';
 import { actors, eventually, testConfig, uniqueTaskQueue } from '../support/harness.js';
 import { startDedicatedMailSink } from '../support/processes.js';
@@ -58,12 +59,14 @@ describe(`kill -9 of the Temporal server with ${size} cases in flight, restarted
     const config = testConfig({ TEMPORAL_ADDRESS: server.address, SMTP_PORT: String(sink.smtpPort) });
     const taskQueue = uniqueTaskQueue('faults-restart');
     const native = await NativeConnection.connect({ address: server.address });
-    const worker = await createCaseWorker({ config, connection: native, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') } });
+    const record = await openRecord(config);
+    const worker = await createCaseWorker({ config, connection: native, record, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') } });
     const running = worker.run();
     cleanups.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await native.close();
+      await record.close();
     });
     const { client, cases, close } = await connectCases(taskQueue, server.address);
     cleanups.push(close);

@@ -102,7 +102,9 @@ describe('job placement on the real Temporal server', () => {
     // The host company reads no trace of the judicial measure; the case holds it.
     expect(hired.data).not.toHaveProperty('lastJudgeReportAt');
     expect((await stack.cases.view(caseRef)).data).toMatchObject({ lastJudgeReportAt: expect.any(String) });
-    expect((await stack.cases.view(caseRef)).timeline.map((entry) => entry.event)).toEqual([
+    // Events in order; a delivery alert (a role nobody holds in this directory) lands whenever its e-mail is tried.
+    const events = (await stack.cases.view(caseRef)).timeline.map((entry) => entry.event).filter((event) => !event.startsWith('notification.'));
+    expect(events).toEqual([
       'xstate.init',
       ...Array(3).fill('signoff.submit'),
       'host.proposed',

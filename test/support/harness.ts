@@ -13,6 +13,7 @@ import { createDataConverter, loadKeyring, parseKeyList } from '../../platform/c
 import { loadConfig, type Config } from '../../platform/config.js';
 import { loadPathwayParameters } from '../../platform/parameters.js';
 import { demoDirectory, loadDirectory } from '../../platform/directory.js';
+import { openRecord, type CaseRecord } from '../../record/record.js';
 import { createCaseWorker } from '../../worker/worker.js';
 import { runLogFile } from './run-logs.js';
 
@@ -23,13 +24,22 @@ import { runLogFile } from './run-logs.js';
  */
 export const TEST_PAYLOAD_KEYS = `test:${createHash('sha256').update('raccordo: test payload key, never for real data').digest('base64')}`;
 
+/** The blind index key of every test, public like the payload key: every test process shares one record. */
+export const TEST_INDEX_KEY = `test-index:${createHash('sha256').update('raccordo: test index key, never for real data').digest('base64')}`;
+
 /** What test clients decode and encode with: the same codec as the workers and the API. */
 export const testDataConverter = () => createDataConverter(parseKeyList(TEST_PAYLOAD_KEYS));
+
+/** This test file's own database of the case record (test/support/record-database.ts). */
+export const testDatabaseUrl = () => process.env.RACCORDO_TEST_DATABASE_URL ?? inject('databaseUrl');
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     RACCORDO_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
+    RACCORDO_INDEX_KEY: TEST_INDEX_KEY,
+    DATABASE_URL: testDatabaseUrl(),
+    DATABASE_POOL_SIZE: '4',
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(inject('smtpPort')),
     PUBLIC_URL: 'http://raccordo.test',
@@ -62,15 +72,18 @@ export const uniqueTaskQueue = (name: string) => `${name}-${randomUUID()}`;
 export interface CaseStack {
   client: Client;
   cases: CaseService;
+  /** The run's case record, which the stack's worker writes and its case service reads. */
+  record: CaseRecord;
   taskQueue: string;
   /** Stops the worker (gracefully) and closes the connections. */
   stop(): Promise<void>;
 }
 
-async function runWorker(config: Config, connection: NativeConnection, taskQueue: string) {
+async function runWorker(config: Config, connection: NativeConnection, taskQueue: string, record: CaseRecord) {
   const worker = await createCaseWorker({
     config,
     connection,
+    record,
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
@@ -87,17 +100,24 @@ async function runWorker(config: Config, connection: NativeConnection, taskQueue
  */
 export async function startCaseStack(name: string, overrides: Record<string, string> = {}, taskQueue = uniqueTaskQueue(name)): Promise<CaseStack> {
   const config = testConfig(overrides);
+  const record = await openRecord(config);
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const stopWorker = await runWorker(config, nativeConnection, taskQueue);
+  const stopWorker = await runWorker(config, nativeConnection, taskQueue, record);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, dataConverter: createDataConverter(loadKeyring(config)) });
   return {
     client,
-    cases: createCaseService(client, taskQueue, { directory: loadDirectory(config), parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR) }),
+    cases: createCaseService(client, taskQueue, {
+      directory: loadDirectory(config),
+      parameters: loadPathwayParameters(config.RACCORDO_PARAMETERS_DIR),
+      record,
+    }),
+    record,
     taskQueue,
     async stop() {
       await stopWorker();
       await Promise.all([nativeConnection.close(), connection.close()]);
+      await record.close();
     },
   };
 }
@@ -129,19 +149,23 @@ export async function startTimeSkippingStack(name: string): Promise<TimeSkipping
     searchAttributes: Object.fromEntries(Object.values(searchAttributes).map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!])),
   });
   const taskQueue = uniqueTaskQueue(name);
-  const stopWorker = await runWorker(testConfig(), env.nativeConnection, taskQueue);
+  const record = await openRecord(testConfig());
+  const stopWorker = await runWorker(testConfig(), env.nativeConnection, taskQueue, record);
   return {
     env,
     client: env.client,
     cases: createCaseService(env.client, taskQueue, {
       directory: loadDirectory(testConfig()),
       parameters: loadPathwayParameters(testConfig().RACCORDO_PARAMETERS_DIR),
+      record,
     }),
+    record,
     taskQueue,
     async stop() {
       await stopWorker();
       await env.teardown();
       await server.stop();
+      await record.close();
     },
   };
 }
@@ -199,7 +223,15 @@ export const mailbox = {
   },
   /** Waits until the case has exactly `count` messages, then a little longer to catch any extra one. */
   async expectCount(caseRef: string, count: number, timeoutMs = 20_000): Promise<ReceivedMail[]> {
-    await eventually(async () => (await this.forCase(caseRef)).length >= count, timeoutMs, `${count} e-mails for ${caseRef}`);
+    await eventually(
+      async () => {
+        const received = (await this.forCase(caseRef)).length;
+        if (received >= count) return true;
+        throw new Error(`${received} so far`);
+      },
+      timeoutMs,
+      `${count} e-mails for ${caseRef}`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     return this.forCase(caseRef);
   },

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { freePort, spawnWithOutput, startMailSink, type RunningMailSink } from '../../scripts/services.js';
-import { TEST_PAYLOAD_KEYS, type ReceivedMail } from './harness.js';
+import { TEST_INDEX_KEY, TEST_PAYLOAD_KEYS, testDatabaseUrl, type ReceivedMail } from './harness.js';
 import { runLogFile } from './run-logs.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -34,6 +34,9 @@ async function spawnEntryPoint(entry: string, env: Record<string, string>, ready
       SMTP_PORT: String(inject('smtpPort')),
       PUBLIC_URL: 'http://raccordo.test',
       RACCORDO_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
+      RACCORDO_INDEX_KEY: TEST_INDEX_KEY,
+      DATABASE_URL: testDatabaseUrl(),
+      DATABASE_POOL_SIZE: '4',
       ...env,
     },
   });

@@ -120,5 +120,14 @@ export const b1b2Applicant = sample('b1b2-evaluation applicant', b1b2Evaluation.
   residenceMunicipality: 'Crema',
 });
 
+/** One person known to two pathways: discharged from hospital, then applying for the B1/B2 allowance. */
+export const personOfTwoPathways = sample('person of two pathways', homelessDischarge.startSchema.shape.identity, {
+  familyName: 'Galli',
+  givenName: 'Anna Maria',
+  birthDate: '1957-03-14',
+  fiscalCode: 'GLLNMR57C54F205K',
+  documents: [],
+});
+
 /** A signal whose summary names a person and a street, as people write them. */
 export const helloNamingPerson = sample('hello summary', hello.startSchema, { summary: 'Mario Rossi, via Roma 1' });

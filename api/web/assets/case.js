@@ -1,5 +1,5 @@
 // /cases/:ref — the case: state, diagram, sign-offs, deadlines, timeline, and the actions the person's role may take now.
-import { api, ApiError, byId, h, hideLoading, overdueBadge, replaceChildren, requireUser, showError, timeElement } from './common.js';
+import { api, ApiError, byId, fact, h, hideLoading, overdueBadge, replaceChildren, requireUser, showError, timeElement } from './common.js';
 import { renderActions } from './case-actions.js';
 
 /**
@@ -41,11 +41,6 @@ async function render(next) {
   renderTimeline();
   renderData();
   await renderDiagram();
-}
-
-/** @param {string} term @param {...unknown} value */
-function fact(term, ...value) {
-  return h('div', { class: 'fact' }, h('dt', { text: term }), h('dd', {}, ...value));
 }
 
 function renderFacts() {

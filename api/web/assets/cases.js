@@ -1,16 +1,21 @@
-// /cases: the cases of the pathways the person's role takes part in, with filters kept in the address (shareable).
+// /cases: the cases of the pathways the person's role takes part in, a page at a time, found by person or filtered,
+// with the search and filters kept in the address (shareable).
 import { api, byId, h, hideLoading, loadPathways, overdueBadge, replaceChildren, requireUser, showError, timeElement } from './common.js';
 
 /**
  * @typedef {import('../../schemas.js').CaseSummary} CaseSummary
+ * @typedef {import('../../schemas.js').CasePage} CasePage
  * @typedef {import('../../schemas.js').PathwaySummary} PathwaySummary
- * @typedef {{ kind: string, state: string, pendingRole: string, overdue: boolean }} Filters
+ * @typedef {{ q: string, kind: string, state: string, pendingRole: string, overdue: boolean, sort: string }} Filters
  */
 
 const kindSelect = /** @type {HTMLSelectElement} */ (byId('filter-kind'));
 const stateSelect = /** @type {HTMLSelectElement} */ (byId('filter-state'));
 const roleSelect = /** @type {HTMLSelectElement} */ (byId('filter-role'));
 const overdueBox = /** @type {HTMLInputElement} */ (byId('filter-overdue'));
+const searchBox = /** @type {HTMLInputElement} */ (byId('filter-q'));
+const sortSelect = /** @type {HTMLSelectElement} */ (byId('filter-sort'));
+const moreButton = /** @type {HTMLButtonElement} */ (byId('cases-more'));
 
 async function main() {
   await requireUser();
@@ -18,6 +23,8 @@ async function main() {
   const params = new URLSearchParams(location.search);
   /** @type {Filters} */
   const filters = {
+    q: params.get('q') ?? '',
+    sort: params.get('sort') === 'deadline' ? 'deadline' : 'started',
     kind: params.get('kind') ?? '',
     state: params.get('state') ?? '',
     pendingRole: params.get('pendingRole') ?? '',
@@ -34,9 +41,14 @@ async function main() {
   kindSelect.value = filters.kind;
   roleSelect.value = filters.pendingRole;
   overdueBox.checked = filters.overdue;
+  searchBox.value = filters.q;
+  sortSelect.value = filters.sort;
 
-  const query = (/** @type {boolean} */ withState) => {
+  const query = (/** @type {boolean} */ withState, cursor = '') => {
     const search = new URLSearchParams();
+    if (filters.q) search.set('q', filters.q);
+    if (filters.sort !== 'started') search.set('sort', filters.sort);
+    if (cursor) search.set('cursor', cursor);
     if (filters.kind) search.set('kind', filters.kind);
     if (withState && filters.state) search.set('state', filters.state);
     if (filters.pendingRole) search.set('pendingRole', filters.pendingRole);
@@ -45,12 +57,29 @@ async function main() {
     return `/api/cases${text ? `?${text}` : ''}`;
   };
   // The states to choose from are those the other filters find (a pathway's states are not listed by the API).
-  const [cases, forStates] = /** @type {[CaseSummary[], CaseSummary[] | undefined]} */ (
+  const [first, forStates] = /** @type {[CasePage, CasePage | undefined]} */ (
     await Promise.all([api('GET', query(true)), filters.state ? api('GET', query(false)) : undefined])
   );
-  fillStates(forStates ?? cases, filters.state, pathways);
+  fillStates((forStates ?? first).cases, filters.state, pathways);
   hideLoading();
-  render(cases, filters);
+  /** @type {CaseSummary[]} */
+  const shown = [];
+  const show = (/** @type {CasePage} */ page) => {
+    shown.push(...page.cases);
+    render(shown, filters, !!page.nextCursor);
+    moreButton.hidden = !page.nextCursor;
+    moreButton.onclick = async () => {
+      moreButton.disabled = true;
+      try {
+        show(/** @type {CasePage} */ (await api('GET', query(true, page.nextCursor))));
+      } catch (error) {
+        showError(error instanceof Error ? error.message : String(error));
+      } finally {
+        moreButton.disabled = false;
+      }
+    };
+  };
+  show(first);
 }
 
 /** @param {CaseSummary[]} cases @param {string} chosen @param {PathwaySummary[]} pathways */
@@ -77,31 +106,31 @@ function fillStates(cases, chosen, pathways) {
   stateSelect.value = chosen;
 }
 
-/** @param {CaseSummary[]} cases @param {Filters} filters */
-function render(cases, filters) {
-  const active = [filters.kind, filters.state, filters.pendingRole, filters.overdue].some(Boolean);
+/** @param {CaseSummary[]} cases @param {Filters} filters @param {boolean} more */
+function render(cases, filters, more) {
+  const active = [filters.q, filters.kind, filters.state, filters.pendingRole, filters.overdue].some(Boolean);
   const count = byId('cases-count');
+  const shown = cases.length === 1 ? '1 caso' : `${cases.length} casi`;
   count.textContent =
     cases.length === 0
       ? active
-        ? 'Nessun caso corrisponde ai filtri scelti.'
+        ? 'Nessun caso corrisponde alla ricerca.'
         : 'Nessun caso visibile per il suo ruolo.'
-      : cases.length === 1
-        ? `1 caso${active ? ' corrispondente ai filtri' : ''}.`
-        : `${cases.length} casi${active ? ' corrispondenti ai filtri' : ''}.`;
+      : `${more ? `Primi ${shown}` : shown}${active ? ' corrispondenti alla ricerca' : ''}${more ? ': altri con «Mostra altri casi».' : '.'}`;
   count.hidden = false;
   byId('cases-wrap').hidden = cases.length === 0;
-  const sorted = [...cases].sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
+  // In the order the API pages them: newest first, or nearest deadline first.
   replaceChildren(
     byId('cases-table').querySelector('tbody') ?? byId('cases-table'),
-    sorted.map((summary) => {
+    cases.map((summary) => {
       const late = summary.overdue;
       return h(
         'tr',
         { class: late ? 'row-overdue' : undefined },
         h('th', { scope: 'row' }, h('a', { href: `/cases/${encodeURIComponent(summary.caseRef)}`, class: 'ref', text: summary.caseRef })),
+        h('td', {}, summary.personId ? h('a', { href: `/persons/${encodeURIComponent(summary.personId)}`, text: summary.name }) : summary.name || '—'),
         h('td', { text: summary.title }),
-        h('td', { text: summary.stateLabel }),
+        h('td', { text: summary.closed ? `${summary.stateLabel} (chiuso)` : summary.stateLabel }),
         h('td', { text: summary.pendingRoleLabels.join(', ') || '—' }),
         h('td', {}, timeElement(summary.nextDeadline), late ? [' ', overdueBadge()] : null),
         h('td', {}, timeElement(summary.startedAt, false)),

@@ -31,6 +31,11 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+/** One term and its value, in a `dl class="facts"`. @param {string} term @param {...unknown} value */
+export function fact(term, ...value) {
+  return h('div', { class: 'fact' }, h('dt', { text: term }), h('dd', {}, ...value));
+}
+
 /** @param {Node} parent @param {unknown[]} children */
 function append(parent, children) {
   for (const child of children) {

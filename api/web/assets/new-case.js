@@ -1,9 +1,10 @@
 // /cases/new: choose a pathway the role may open, fill the form generated from its start schema, open the case.
-import { api, ApiError, byId, clearError, h, hideLoading, loadPathways, requireUser, showError, announce } from './common.js';
+import { api, ApiError, byId, clearError, h, hideLoading, loadPathways, replaceChildren, requireUser, showError, announce, timeElement } from './common.js';
 import { renderErrorSummary, schemaForm } from './schema-form.js';
 
 /**
  * @typedef {import('../../schemas.js').PathwaySummary} PathwaySummary
+ * @typedef {import('../../schemas.js').PersonMatch} PersonMatch
  * @typedef {import('./schema-form.js').JsonSchema} JsonSchema
  */
 
@@ -13,6 +14,7 @@ const startForm = /** @type {HTMLFormElement} */ (byId('start-form'));
 const fields = byId('start-fields');
 const summary = byId('error-summary');
 const submit = /** @type {HTMLButtonElement} */ (startForm.querySelector('button[type="submit"]'));
+const matchNotice = byId('person-match');
 
 /** @type {ReturnType<typeof schemaForm> | undefined} */
 let form;
@@ -53,10 +55,56 @@ function build() {
   clearError();
   form = schemaForm(pathway.startSchema, fields, `start-${pathway.kind}`);
   byId('start-title').textContent = `Apertura di un caso: ${pathway.title}`;
+  matchNotice.hidden = true;
   startForm.hidden = false;
 }
 
 startForm.addEventListener('submit', (event) => void openCase(event));
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let matchTimer;
+// Once the person's identity is typed in, the coordinator sees, before sending, whether the new case joins a person
+// already known: the record links the two (same fiscal code, or same name and birth date).
+startForm.addEventListener('input', () => {
+  clearTimeout(matchTimer);
+  matchTimer = setTimeout(() => void showMatch(), 500);
+});
+
+async function showMatch() {
+  const pathway = selected();
+  if (!form || !pathway.personField) return;
+  const data = /** @type {Record<string, unknown>} */ (form.value());
+  if (!data[pathway.personField]) return;
+  const { match } = /** @type {PersonMatch} */ (
+    await api('POST', '/api/persons/match', { kind: pathway.kind, data: { [pathway.personField]: data[pathway.personField] } }).catch(() => ({ match: null }))
+  );
+  matchNotice.hidden = !match;
+  if (!match) return;
+  replaceChildren(
+    matchNotice,
+    h(
+      'p',
+      {},
+      'Questa persona è già nota: ',
+      h('a', { href: `/persons/${encodeURIComponent(match.id)}`, text: match.name }),
+      match.birthDate ? [', nata/o il ', timeElement(match.birthDate, false)] : null,
+      '.',
+    ),
+    h(
+      'ul',
+      {},
+      match.cases.map((summary) =>
+        h(
+          'li',
+          {},
+          h('a', { href: `/cases/${encodeURIComponent(summary.caseRef)}`, class: 'ref', text: summary.caseRef }),
+          ` ${summary.title}: ${summary.stateLabel}`,
+        ),
+      ),
+    ),
+    h('p', { text: 'Il nuovo caso sarà collegato a questa persona.' }),
+  );
+}
 
 /** @param {SubmitEvent} event */
 async function openCase(event) {

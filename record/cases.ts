@@ -1,0 +1,216 @@
+import { sql } from 'kysely';
+import type { CaseIndex, CaseState } from '../machines/case-state.js';
+import type { PersonIdentity } from '../machines/pathway.js';
+import { findPathway } from '../machines/registry.js';
+import { blindIndexes, normaliseFiscalCode, open, seal } from './crypto.js';
+import { dataKeyOf, openIdentity, personForCase } from './persons.js';
+import type { CaseRecord } from './record.js';
+
+const SNAPSHOT = (caseRef: string) => `case-snapshot:${caseRef}`;
+
+/** What the workflow hands the record after each committed transition. */
+export interface CaseRecordEntry {
+  state: CaseState;
+  index: CaseIndex;
+}
+
+/**
+ * Files the case as it now is. Idempotent on (case reference, transition number), the number being the length of its
+ * timeline: a write the record already has, or an older one retried late, changes nothing; the timeline's missing
+ * entries are added in order, each once.
+ */
+export async function writeCase(record: CaseRecord, { state, index }: CaseRecordEntry): Promise<void> {
+  const pathway = findPathway(state.kind, state.version);
+  if (!pathway) throw new Error(`case ${state.caseRef} runs on an unregistered pathway ${state.kind}@${state.version}`);
+  const transition = state.timeline.length;
+  await record.db.transaction().execute(async (tx) => {
+    const filed = await tx
+      .selectFrom('cases')
+      .innerJoin('persons', 'persons.id', 'cases.person_id')
+      .select(['cases.transition', 'cases.person_id', 'persons.wrapped_key', 'persons.wrapping_key_id'])
+      .where('cases.case_ref', '=', state.caseRef)
+      .forUpdate('cases')
+      .executeTakeFirst();
+    if (filed && filed.transition >= transition) return;
+    const person = filed ? { personId: filed.person_id, dataKey: dataKeyOf(record, filed) } : await personForCase(tx, record, pathway, state.context.data);
+    // An erased person's cases take no new data: there is no key to seal it under.
+    if (!person.dataKey) return;
+    const closedAt = state.status === 'done' ? (state.timeline.at(-1)?.at ?? new Date().toISOString()) : null;
+    const columns = {
+      status: state.status,
+      active_paths: index.activePaths,
+      pending_roles: index.pendingRoles,
+      organisations: index.organisations,
+      next_deadline: state.status === 'done' ? null : (index.nextDeadline ?? null),
+      closed_at: closedAt,
+      retain_until: closedAt ? record.retention(state.kind, closedAt.slice(0, 10)) : null,
+      transition,
+      snapshot: seal(person.dataKey, state, SNAPSHOT(state.caseRef)),
+      updated_at: new Date(),
+    };
+    if (filed) {
+      await tx.updateTable('cases').set(columns).where('case_ref', '=', state.caseRef).execute();
+    } else {
+      await tx
+        .insertInto('cases')
+        .values({ case_ref: state.caseRef, person_id: person.personId, kind: state.kind, version: state.version, started_at: state.startedAt, ...columns })
+        .execute();
+    }
+    const missing = state.timeline.slice(filed?.transition ?? 0).map((entry, offset) => ({
+      case_ref: state.caseRef,
+      seq: (filed?.transition ?? 0) + offset + 1,
+      at: entry.at,
+      event: entry.event,
+      from_state: entry.from,
+      to_state: entry.to,
+      actor_id: entry.actor?.id ?? null,
+      actor_role: entry.actor?.role ?? null,
+    }));
+    if (missing.length)
+      await tx
+        .insertInto('timeline')
+        .values(missing)
+        .onConflict((conflict) => conflict.doNothing())
+        .execute();
+  });
+}
+
+export interface FiledCase {
+  state: CaseState;
+  personId: string;
+  transition: number;
+}
+
+/** The case as the record last filed it; undefined if it has no record, or its person was erased. */
+export async function readCase(record: CaseRecord, caseRef: string): Promise<FiledCase | undefined> {
+  const row = await record.db
+    .selectFrom('cases')
+    .innerJoin('persons', 'persons.id', 'cases.person_id')
+    .select(['cases.snapshot', 'cases.person_id', 'cases.transition', 'persons.wrapped_key', 'persons.wrapping_key_id'])
+    .where('cases.case_ref', '=', caseRef)
+    .executeTakeFirst();
+  const dataKey = row && dataKeyOf(record, row);
+  if (!row || !dataKey) return undefined;
+  return { state: open<CaseState>(dataKey, row.snapshot, SNAPSHOT(caseRef)), personId: row.person_id, transition: row.transition };
+}
+
+export type CaseSort = 'started' | 'deadline';
+
+/** Where the last page ended: its last row's sort key and reference. */
+export interface ListCursor {
+  key: string;
+  caseRef: string;
+}
+
+export interface RecordQuery {
+  /** The viewer's organisation: only cases it co-owns. */
+  organisation: string;
+  kinds: readonly string[];
+  state?: string;
+  pendingRole?: string;
+  overdue?: boolean;
+  /** Only cases about persons these blind indexes find (see `personSearch`). */
+  person?: PersonSearch;
+  personId?: string;
+  sort: CaseSort;
+  after?: ListCursor;
+  limit: number;
+}
+
+export interface ListedCase {
+  caseRef: string;
+  kind: string;
+  version: string;
+  status: 'active' | 'done';
+  activePaths: string[];
+  pendingRoles: string[];
+  nextDeadline?: string;
+  startedAt: string;
+  personId: string;
+  /** The person's identity, opened only when asked for (`withIdentity`). */
+  identity?: PersonIdentity;
+  cursor: ListCursor;
+}
+
+export type PersonSearch = { column: 'fiscal_index' | 'name_birth_index' | 'name_index'; value: Buffer };
+
+const fiscalCodePattern = /^[A-Za-z0-9]{16}$/;
+const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
+const italianDate = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
+
+/**
+ * What a search box's text looks for: a fiscal code (16 letters and digits), or "family name given name" with a
+ * birth date at the end (2001-02-03 or 3/2/2001); undefined when it holds neither.
+ */
+export function personSearch(record: CaseRecord, text: string): PersonSearch | undefined {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 1 && fiscalCodePattern.test(words[0]!)) {
+    return { column: 'fiscal_index', value: blindIndexes(record.indexKey, { fiscalCode: normaliseFiscalCode(words[0]!) }).fiscal! };
+  }
+  const last = words.at(-1) ?? '';
+  const italian = italianDate.exec(last);
+  const birthDate = isoDate.test(last) ? last : italian ? `${italian[3]}-${italian[2]!.padStart(2, '0')}-${italian[1]!.padStart(2, '0')}` : undefined;
+  const name = (birthDate ? words.slice(0, -1) : words).join(' ');
+  const indexes = blindIndexes(record.indexKey, { name, ...(birthDate ? { birthDate } : {}) });
+  if (birthDate) return indexes.nameBirth && { column: 'name_birth_index', value: indexes.nameBirth };
+  return indexes.name && { column: 'name_index', value: indexes.name };
+}
+
+/** Cases without a deadline come last; 'infinity' keeps them in the keyset, where a null would fall out of it. */
+const deadlineKey = sql<string>`coalesce(cases.next_deadline, 'infinity'::timestamptz)`;
+
+/** One page of cases, in a stable order: newest first, or nearest deadline first; `limit + 1` rows tell a next page. */
+export async function queryCases(record: CaseRecord, query: RecordQuery, withIdentity: (kind: string, version: string) => boolean): Promise<ListedCase[]> {
+  if (!query.kinds.length) return [];
+  const now = new Date();
+  let select = record.db
+    .selectFrom('cases')
+    .innerJoin('persons', 'persons.id', 'cases.person_id')
+    .select([
+      'cases.case_ref',
+      'cases.kind',
+      'cases.version',
+      'cases.status',
+      'cases.active_paths',
+      'cases.pending_roles',
+      'cases.next_deadline',
+      'cases.started_at',
+      'cases.person_id',
+      'persons.wrapped_key',
+      'persons.wrapping_key_id',
+      'persons.identity',
+      sql<string>`${deadlineKey}::text`.as('deadline_key'),
+    ])
+    .where('cases.kind', 'in', query.kinds)
+    .where(sql<boolean>`cases.organisations @> array[${query.organisation}]::text[]`);
+  if (query.state) select = select.where(sql<boolean>`cases.active_paths @> array[${query.state}]::text[]`);
+  if (query.pendingRole) select = select.where(sql<boolean>`cases.pending_roles @> array[${query.pendingRole}]::text[]`);
+  if (query.overdue) select = select.where('cases.status', '=', 'active').where('cases.next_deadline', '<', now);
+  if (query.personId) select = select.where('cases.person_id', '=', query.personId);
+  if (query.person) select = select.where(`persons.${query.person.column}`, '=', query.person.value);
+  if (query.sort === 'deadline') {
+    if (query.after) select = select.where(sql<boolean>`(${deadlineKey}, cases.case_ref) > (${query.after.key}::timestamptz, ${query.after.caseRef})`);
+    select = select.orderBy(deadlineKey).orderBy('cases.case_ref');
+  } else {
+    if (query.after) select = select.where(sql<boolean>`(cases.started_at, cases.case_ref) < (${query.after.key}::timestamptz, ${query.after.caseRef})`);
+    select = select.orderBy('cases.started_at', 'desc').orderBy('cases.case_ref', 'desc');
+  }
+  const rows = await select.limit(query.limit + 1).execute();
+  return rows.map((row) => {
+    const startedAt = new Date(row.started_at).toISOString();
+    const identity = withIdentity(row.kind, row.version) ? openIdentity(record, row) : undefined;
+    return {
+      caseRef: row.case_ref,
+      kind: row.kind,
+      version: row.version,
+      status: row.status,
+      activePaths: row.active_paths,
+      pendingRoles: row.pending_roles,
+      ...(row.next_deadline ? { nextDeadline: new Date(row.next_deadline).toISOString() } : {}),
+      startedAt,
+      personId: row.person_id,
+      ...(identity ? { identity } : {}),
+      cursor: { key: query.sort === 'deadline' ? row.deadline_key : startedAt, caseRef: row.case_ref },
+    };
+  });
+}
