@@ -1,10 +1,14 @@
 import type { Connection } from '@temporalio/client';
+import { sql } from 'kysely';
 import type { Transporter } from 'nodemailer';
+import type { CaseRecord } from '../record/record.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
   temporal: 'up' | 'down';
   smtp: 'up' | 'down';
+  /** The case record's PostgreSQL. */
+  record: 'up' | 'down';
   /** The OpenID provider's discovery document, when single sign-on is configured. */
   oidc?: 'up' | 'down';
 }
@@ -41,7 +45,7 @@ export interface HealthCheck {
   settled(): Promise<void>;
 }
 
-export function createHealthCheck(connection: Connection, mailer: Transporter, identityProvider?: URL): HealthCheck {
+export function createHealthCheck(connection: Connection, mailer: Transporter, record: CaseRecord, identityProvider?: URL): HealthCheck {
   const discovery = identityProvider && `${identityProvider.href.replace(/\/+$/, '')}/.well-known/openid-configuration`;
   const askProvider = async () => {
     const response = await fetch(discovery!, { signal: AbortSignal.timeout(PROBE_MS) });
@@ -61,9 +65,14 @@ export function createHealthCheck(connection: Connection, mailer: Transporter, i
   };
   return {
     async report() {
-      const [temporal, smtp, oidc] = await Promise.all([probe(askTemporal), probe(() => mailer.verify()), discovery ? probe(askProvider) : undefined]);
-      const status = temporal === 'up' && smtp === 'up' && oidc !== 'down' ? 'ok' : 'degraded';
-      return { status, temporal, smtp, ...(oidc ? { oidc } : {}) };
+      const [temporal, smtp, recordUp, oidc] = await Promise.all([
+        probe(askTemporal),
+        probe(() => mailer.verify()),
+        probe(() => sql`select 1`.execute(record.db)),
+        discovery ? probe(askProvider) : undefined,
+      ]);
+      const status = temporal === 'up' && smtp === 'up' && recordUp === 'up' && oidc !== 'down' ? 'ok' : 'degraded';
+      return { status, temporal, smtp, record: recordUp, ...(oidc ? { oidc } : {}) };
     },
     async settled() {
       await Promise.all(underWay);

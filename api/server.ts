@@ -113,7 +113,7 @@ export async function buildServer(config: Config): Promise<{ app: FastifyInstanc
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   const oidc = oidcSettings(config);
-  const health = createHealthCheck(connection, mailer, oidc?.issuer);
+  const health = createHealthCheck(connection, mailer, record, oidc?.issuer);
   app.get('/health', { schema: { hide: true } }, async (_request, reply) => {
     const report = await health.report();
     return reply.code(report.status === 'ok' ? 200 : 503).send(report);
