@@ -2,7 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { activePaths } from '../machines/case-state.js';
 import { findPathway } from '../machines/registry.js';
 import { caseRecorded, caseState } from '../workflows/messages.js';
-import { writeCase } from './cases.js';
+import { closedCasePosition, writeCase } from './cases.js';
 import type { CaseRecord } from './record.js';
 
 export interface BackfillReport {
@@ -31,7 +31,11 @@ export async function backfillRecord(client: Client, record: CaseRecord, taskQue
         const state = await handle.query(caseState);
         const pathway = findPathway(state.kind, state.version);
         const organisations = state.coOwners ?? [...(pathway?.organisations ?? [])];
-        await writeCase(record, { state, index: { activePaths: activePaths(state.value), pendingRoles: [], organisations } });
+        await writeCase(record, {
+          state,
+          index: { activePaths: activePaths(state.value), pendingRoles: [], organisations },
+          position: closedCasePosition(state),
+        });
         report.closed += 1;
       }
     } catch (error) {

@@ -8,18 +8,41 @@ import type { CaseRecord } from './record.js';
 
 const SNAPSHOT = (caseRef: string) => `case-snapshot:${caseRef}`;
 
-/** What the workflow hands the record after each committed transition. */
+/**
+ * Where in the workflow's history a write was made. A workflow task's transitions are Temporal's only once the task
+ * completes; the write comes before that, so that an update answers only once the record shows it. A worker that dies
+ * in between leaves in the record transitions that the next worker makes anew, perhaps at another time or in another
+ * order. So writes are ordered by (run, task, transition), and each one may replace what the record holds past
+ * `committed`.
+ */
+export interface WritePosition {
+  /** How many times the workflow continued as new before this run. */
+  run: number;
+  /** The history length when the task began (Temporal's workflowInfo().historyLength): it grows with each task. */
+  task: number;
+  /** How many timeline entries the completed tasks before this one made: those are final. */
+  committed: number;
+}
+
+/** For a case whose workflow has closed: every entry is final, and nothing the workflow wrote comes after. */
+export const closedCasePosition = (state: CaseState): WritePosition => ({ run: 2 ** 31 - 1, task: 2 ** 31 - 1, committed: state.timeline.length });
+
+/** What the workflow hands the record after each transition. */
 export interface CaseRecordEntry {
   state: CaseState;
   index: CaseIndex;
+  position: WritePosition;
 }
+
+type Ordered = [run: number, task: number, transition: number];
+const before = (a: Ordered, b: Ordered) => (a[0] !== b[0] ? a[0] < b[0] : a[1] !== b[1] ? a[1] < b[1] : a[2] < b[2]);
 
 /**
  * Files the case as it now is. Idempotent on (case reference, transition number), the number being the length of its
- * timeline: a write the record already has, or an older one retried late, changes nothing; the timeline's missing
- * entries are added in order, each once.
+ * timeline; applied in order: an older write retried late changes nothing, the same one again writes the same. The
+ * timeline entries past the last committed one are replaced by the write's, so that each is there once.
  */
-export async function writeCase(record: CaseRecord, { state, index }: CaseRecordEntry): Promise<void> {
+export async function writeCase(record: CaseRecord, { state, index, position }: CaseRecordEntry): Promise<void> {
   const pathway = findPathway(state.kind, state.version);
   if (!pathway) throw new Error(`case ${state.caseRef} runs on an unregistered pathway ${state.kind}@${state.version}`);
   const transition = state.timeline.length;
@@ -27,11 +50,12 @@ export async function writeCase(record: CaseRecord, { state, index }: CaseRecord
     const filed = await tx
       .selectFrom('cases')
       .innerJoin('persons', 'persons.id', 'cases.person_id')
-      .select(['cases.transition', 'cases.person_id', 'persons.wrapped_key', 'persons.wrapping_key_id'])
+      .select(['cases.transition', 'cases.written_in_run', 'cases.written_in_task', 'cases.person_id', 'persons.wrapped_key', 'persons.wrapping_key_id'])
       .where('cases.case_ref', '=', state.caseRef)
       .forUpdate('cases')
       .executeTakeFirst();
-    if (filed && filed.transition >= transition) return;
+    // The same position again rewrites: a task Temporal retried after a lost worker runs at the position it had.
+    if (filed && before([position.run, position.task, transition], [filed.written_in_run, filed.written_in_task, filed.transition])) return;
     const person = filed ? { personId: filed.person_id, dataKey: dataKeyOf(record, filed) } : await personForCase(tx, record, pathway, state.context.data);
     // An erased person's cases take no new data: there is no key to seal it under.
     if (!person.dataKey) return;
@@ -45,6 +69,8 @@ export async function writeCase(record: CaseRecord, { state, index }: CaseRecord
       closed_at: closedAt,
       retain_until: closedAt ? record.retention(state.kind, closedAt.slice(0, 10)) : null,
       transition,
+      written_in_run: position.run,
+      written_in_task: position.task,
       snapshot: seal(person.dataKey, state, SNAPSHOT(state.caseRef)),
       updated_at: new Date(),
     };
@@ -56,9 +82,11 @@ export async function writeCase(record: CaseRecord, { state, index }: CaseRecord
         .values({ case_ref: state.caseRef, person_id: person.personId, kind: state.kind, version: state.version, started_at: state.startedAt, ...columns })
         .execute();
     }
-    const missing = state.timeline.slice(filed?.transition ?? 0).map((entry, offset) => ({
+    const from = Math.min(filed?.transition ?? 0, position.committed);
+    if (filed) await tx.deleteFrom('timeline').where('case_ref', '=', state.caseRef).where('seq', '>', from).execute();
+    const missing = state.timeline.slice(from).map((entry, offset) => ({
       case_ref: state.caseRef,
-      seq: (filed?.transition ?? 0) + offset + 1,
+      seq: from + offset + 1,
       at: entry.at,
       event: entry.event,
       from_state: entry.from,
@@ -66,12 +94,7 @@ export async function writeCase(record: CaseRecord, { state, index }: CaseRecord
       actor_id: entry.actor?.id ?? null,
       actor_role: entry.actor?.role ?? null,
     }));
-    if (missing.length)
-      await tx
-        .insertInto('timeline')
-        .values(missing)
-        .onConflict((conflict) => conflict.doNothing())
-        .execute();
+    if (missing.length) await tx.insertInto('timeline').values(missing).execute();
   });
 }
 

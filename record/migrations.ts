@@ -61,4 +61,15 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Where in the workflow's history a write was made (record/cases.ts, WritePosition): a worker that died before
+  // Temporal kept its task may have written transitions the next worker makes anew, differently.
+  '2026-12-04-02-write-position': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('cases')
+        .addColumn('written_in_run', 'integer', (column) => column.notNull().defaultTo(0))
+        .addColumn('written_in_task', 'integer', (column) => column.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };

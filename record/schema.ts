@@ -40,6 +40,9 @@ export interface CasesTable {
   retain_until: Timestamp | null;
   /** How many timeline entries the record holds: the transition number writes are idempotent on. */
   transition: number;
+  /** The position of the last write in the workflow's history (record/cases.ts, WritePosition). */
+  written_in_run: Generated<number>;
+  written_in_task: Generated<number>;
   /** The whole CaseState as JSON, sealed under the person's data key. */
   snapshot: Buffer;
   updated_at: Timestamp;

@@ -1,4 +1,4 @@
-import { ApplicationFailure, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { AnyMachineSnapshot, StateValue } from 'xstate';
 import type { CaseActivities, NotificationRequest } from '../activities/index.js';
@@ -65,6 +65,11 @@ export class CaseEngine {
   private recording: Promise<void> = Promise.resolve();
   /** Whether this run has written the record: a case from before the record gets its first write when asked. */
   private written = false;
+  /** How many times the case continued as new before this run: writes of a later run come after. */
+  private readonly run: number;
+  /** The workflow task in which the timeline was last looked at, and how long it was when that task began. */
+  private task = -1;
+  private committed = 0;
 
   constructor(
     private readonly machines: MachinesRuntime,
@@ -73,6 +78,7 @@ export class CaseEngine {
   ) {
     this.handedOver = start.carried?.handedOver ?? [];
     this.recorded = start.carried?.recorded ?? 0;
+    this.run = start.carried ? (start.carried.run ?? 0) + 1 : 0;
     const fire = (timer: PendingTimer) => this.apply({ ...timer.event, at: new Date().toISOString() });
     this.delayed = patched('one-alarm-per-case') ? new OneAlarm(fire, () => this.done) : new TimerPerEvent(fire);
     const carried = start.carried;
@@ -138,11 +144,24 @@ export class CaseEngine {
       const upTo = this.timeline.length;
       // Histories from before the record replay as they ran, without writes; the backfill files those cases.
       if (patched('case-record')) {
-        await recordCase({ state: this.state(), index: this.index() });
+        await recordCase({ state: this.state(), index: this.index(), position: { run: this.run, task: this.currentTask(), committed: this.committed } });
         this.written = true;
       }
       this.recorded = upTo;
     }
+  }
+
+  /**
+   * The history length at which the current workflow task began. The first time a task is seen, the timeline is as
+   * the tasks before it left it: those completed, so its entries are final.
+   */
+  private currentTask(): number {
+    const { historyLength } = workflowInfo();
+    if (historyLength !== this.task) {
+      this.task = historyLength;
+      this.committed = this.timeline.length;
+    }
+    return historyLength;
   }
 
   /** Runs in the update validator, with the same rule the projection offers actions by. */
@@ -182,6 +201,7 @@ export class CaseEngine {
   }
 
   private record(event: { type: string }, actor: EventRequest['actor'] | undefined, from: string, at: string): void {
+    this.currentTask();
     this.timeline.push({
       at,
       event: event.type,
@@ -230,6 +250,7 @@ export class CaseEngine {
 
   /** A notification that reached nobody must not go unnoticed: the coordinator sees it on the case. */
   private alert(alert: DeliveryAlert): void {
+    this.currentTask();
     this.alerts.push(alert);
     const state = this.stateKey();
     this.timeline.push({ at: alert.at, event: `notification.${alert.kind}`, from: state, to: state });
@@ -317,6 +338,7 @@ export class CaseEngine {
       nextEffectSeq: this.nextEffectSeq,
       handedOver: this.handedOver,
       recorded: this.recorded,
+      run: this.run,
     };
   }
 }

@@ -47,6 +47,8 @@ export interface CarriedState {
   handedOver?: string[];
   /** How many timeline entries the case record had. */
   recorded?: number;
+  /** How many times the case had continued as new before the run that carried this. */
+  run?: number;
 }
 
 /** An event from a person or a system; the update answers with the case as it now is. */

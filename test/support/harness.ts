@@ -221,8 +221,11 @@ export const mailbox = {
   async forCase(caseRef: string): Promise<ReceivedMail[]> {
     return (await this.all()).filter((mail) => mail.text.includes(caseRef));
   },
-  /** Waits until the case has exactly `count` messages, then a little longer to catch any extra one. */
-  async expectCount(caseRef: string, count: number, timeoutMs = 20_000): Promise<ReceivedMail[]> {
+  /**
+   * Waits until the case has exactly `count` messages, then a little longer to catch any extra one. A case's e-mails go
+   * one after the other, each an activity: on a loaded machine ten of them have taken over 20 s.
+   */
+  async expectCount(caseRef: string, count: number, timeoutMs = 60_000): Promise<ReceivedMail[]> {
     await eventually(
       async () => {
         const received = (await this.forCase(caseRef)).length;
