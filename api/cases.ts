@@ -1,11 +1,4 @@
-import {
-  ApplicationFailure,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-  type Client,
-} from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { breakGlassReasonRefusal, fieldIssues, handOverFields, isRefusalCode, notFound, readAccess, type FieldIssue } from '../machines/access.js';
 import { caseSettingsSchema, systemActor, type Actor, type CaseSettings } from '../machines/case.js';
@@ -15,11 +8,11 @@ import type { PathwayDefinition } from '../machines/pathway.js';
 import { projectCase, type CaseProjection } from '../machines/projection.js';
 import { currentPathway, findPathway, pathways } from '../machines/registry.js';
 import type { Directory } from '../platform/directory.js';
-import { readCase } from '../record/cases.js';
+import { awaitFiling, readCase } from '../record/cases.js';
 import type { CaseRecord } from '../record/record.js';
 import type { caseWorkflow } from '../workflows/case-workflow.js';
-import { caseRecorded, caseState, sendEvent, type CaseStart } from '../workflows/messages.js';
-import { CaseError, engineBusy, refusalError } from './errors.js';
+import { caseState, sendEvent, type CaseStart } from '../workflows/messages.js';
+import { CaseError, refusalError } from './errors.js';
 
 // Crockford's base32 without I, L, O, U: references are read aloud on the phone and copied by hand.
 const referenceAlphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -55,9 +48,6 @@ export interface StartCaseRequest {
   continueAsNewAfterEvents?: number;
 }
 
-/** How long a start waits for the case to be filed; past it, the case is opening and the answer says so. */
-const FILED_WITHIN_MS = 10_000;
-
 export interface StartedCase {
   caseRef: string;
   created: boolean;
@@ -89,10 +79,12 @@ export interface CaseServiceOptions {
   parameters?: PathwayParameters;
   /** The case record, which outlives Temporal's histories. */
   record: CaseRecord;
+  /** How long a start waits for the case to be filed; past it, the case is opening and the answer says so. */
+  filedWithinMs?: number;
 }
 
 export function createCaseService(client: Client, taskQueue: string, options: CaseServiceOptions): CaseService {
-  const { directory, record } = options;
+  const { directory, record, filedWithinMs = 10_000 } = options;
 
   /** The opener's organisation and its partners of the types the pathway names for this case (joint controllers). */
   function coOwnersAtStart(pathway: PathwayDefinition, opener: Actor, data: unknown): string[] {
@@ -226,15 +218,9 @@ export function createCaseService(client: Client, taskQueue: string, options: Ca
       // Read-your-writes: the answer waits for the record, within limits. The case exists either way, so that a busy
       // engine gets the reference back and nobody retries into a second case.
       if (!created) return { caseRef, created };
-      const state = await client
-        .withDeadline(Date.now() + FILED_WITHIN_MS, () => handleOf(caseRef).executeUpdate(caseRecorded))
-        .catch((error: unknown) => {
-          if (engineBusy(error) || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return undefined;
-          // A case that closes on its opening data completes before the update lands; it filed itself on the way out.
-          if (error instanceof WorkflowNotFoundError) return readCase(record, caseRef).then((filed) => filed?.state);
-          throw error;
-        });
-      return { caseRef, created, ...(state ? { state } : {}) };
+      // The workflow files the case in its first task; waiting on the record costs the engine nothing more.
+      const filed = await awaitFiling(record, caseRef, filedWithinMs);
+      return { caseRef, created, ...(filed ? { state: filed.state } : {}) };
     },
 
     async send(caseRef, type, payload, actor) {

@@ -3,6 +3,7 @@ import type { CaseIndex, CaseState } from '../machines/case-state.js';
 import type { PersonIdentity } from '../machines/pathway.js';
 import { findPathway } from '../machines/registry.js';
 import { blindIndexes, normaliseFiscalCode, open, seal } from './crypto.js';
+import { FILED_CHANNEL } from './filings.js';
 import { dataKeyOf, openIdentity, personForCase } from './persons.js';
 import type { CaseRecord } from './record.js';
 
@@ -81,9 +82,11 @@ export async function writeCase(record: CaseRecord, { state, index, position }: 
         .insertInto('cases')
         .values({ case_ref: state.caseRef, person_id: person.personId, kind: state.kind, version: state.version, started_at: state.startedAt, ...columns })
         .execute();
+      // Delivered at the commit, to whoever waits for the case to exist (awaitFiling).
+      await sql`select pg_notify(${FILED_CHANNEL}, ${state.caseRef})`.execute(tx);
     }
     const from = Math.min(filed?.transition ?? 0, position.committed);
-    if (filed) await tx.deleteFrom('timeline').where('case_ref', '=', state.caseRef).where('seq', '>', from).execute();
+    if (filed && filed.transition > from) await tx.deleteFrom('timeline').where('case_ref', '=', state.caseRef).where('seq', '>', from).execute();
     const missing = state.timeline.slice(from).map((entry, offset) => ({
       case_ref: state.caseRef,
       seq: from + offset + 1,
@@ -115,6 +118,21 @@ export async function readCase(record: CaseRecord, caseRef: string): Promise<Fil
   const dataKey = row && dataKeyOf(record, row);
   if (!row || !dataKey) return undefined;
   return { state: open<CaseState>(dataKey, row.snapshot, SNAPSHOT(caseRef)), personId: row.person_id, transition: row.transition };
+}
+
+/** How often a wait for a filing reads the record anyway, should a notification be missed while the listener reconnects. */
+const FILING_POLL_MS = 500;
+
+/** The case once the record has it, or undefined if it has not within `withinMs`. */
+export async function awaitFiling(record: CaseRecord, caseRef: string, withinMs: number): Promise<FiledCase | undefined> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    // Waiting first, then reading: a filing between the two is seen by the one or the other.
+    const next = record.filings.next(caseRef, Math.min(FILING_POLL_MS, Math.max(0, deadline - Date.now())));
+    const filed = await readCase(record, caseRef);
+    if (filed || Date.now() >= deadline) return filed;
+    await next;
+  }
 }
 
 export type CaseSort = 'started' | 'deadline';

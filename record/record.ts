@@ -3,6 +3,7 @@ import { loadKeyring, type Keyring } from '../platform/codec.js';
 import type { Config } from '../platform/config.js';
 import { loadIndexKey } from './crypto.js';
 import { openRecordDatabase, type RecordDatabase } from './database.js';
+import { filingsOf, type Filings } from './filings.js';
 import { loadRetention, type RetentionRule } from './retention.js';
 
 /** The case record: the database and the keys that seal and find what it holds. */
@@ -11,6 +12,7 @@ export interface CaseRecord {
   keyring: Keyring;
   indexKey: KeyObject;
   retention: RetentionRule;
+  filings: Filings;
   close(): Promise<void>;
 }
 
@@ -32,5 +34,16 @@ export async function openRecord(config: RecordConfig): Promise<CaseRecord> {
   const indexKey = loadIndexKey(config);
   const retention = loadRetention(config.RACCORDO_RETENTION_FILE);
   const db = await openRecordDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  return { db, keyring, indexKey, retention, close: () => db.destroy() };
+  const filings = filingsOf(config.DATABASE_URL!);
+  return {
+    db,
+    keyring,
+    indexKey,
+    retention,
+    filings,
+    async close() {
+      await filings.close();
+      await db.destroy();
+    },
+  };
 }

@@ -54,8 +54,8 @@ export interface CarriedState {
 /** An event from a person or a system; the update answers with the case as it now is. */
 export const sendEvent = defineUpdate<CaseState, [EventRequest]>('sendEvent');
 /**
- * Answers once the case record shows the case as it now is: the API's start awaits it, for read-your-writes, and the
- * backfill sends it to cases opened before the record existed.
+ * Answers once the case record shows the case as it now is: the backfill sends it to cases opened before the record
+ * existed, which write themselves then.
  */
 export const caseRecorded = defineUpdate<CaseState>('caseRecorded');
 /** The whole case, for the API's projection of it (machines/projection.ts). */
