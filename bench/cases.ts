@@ -64,9 +64,11 @@ export async function endedApproved(client: Client, caseRef: string): Promise<vo
   if (result.context.outcome !== 'approved') throw new Error(`${caseRef} ended ${JSON.stringify(result.value)} (${result.context.outcome})`);
 }
 
-export const caseService = (env: Env, taskQueue: string) =>
+/** `filed: false`: for workers that write no record (phase interpreter-unrecorded), a start waits for none. */
+export const caseService = (env: Env, taskQueue: string, filed = true) =>
   createCaseService(env.client, taskQueue, {
     directory: demoDirectory(),
     parameters: loadPathwayParameters(join(root, 'config', 'parameters')),
     record: env.record,
+    ...(filed ? {} : { filedWithinMs: 0 }),
   });

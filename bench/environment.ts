@@ -45,11 +45,12 @@ export async function setUp(scratch: string): Promise<Env> {
   log('starting the Temporal dev server and the SMTP sink, bundling the workflows…');
   // PostgreSQL runs as its own system user, which must reach its folder inside the scratch one.
   chmodSync(scratch, 0o755);
-  const [temporal, postgres, mail, interpreterBundle, baselineBundle] = await Promise.all([
+  const [temporal, postgres, mail, interpreterBundle, unrecordedBundle, baselineBundle] = await Promise.all([
     freePort().then((port) => startTemporalServer({ cli, port })),
     freePort().then((port) => startPostgres({ dataDir: join(scratch, 'pg'), port, persistent: false })),
     Promise.all([freePort(), freePort()]).then(([smtpPort, webPort]) => startMailSink({ smtpPort, webPort, mailDirectory: join(scratch, 'mail') })),
     bundleWorkflowCode({ ...workflowBundleOptions, logger: quiet }),
+    bundleWorkflowCode({ ...workflowBundleOptions, workflowInterceptorModules: [join(root, 'bench', 'skip-record-write.ts')], logger: quiet }),
     bundleWorkflowCode({ workflowsPath: join(root, 'bench', 'baseline-workflow.ts'), logger: quiet }),
   ]);
   cleanups.push(
@@ -57,8 +58,13 @@ export async function setUp(scratch: string): Promise<Env> {
     () => mail.stop(),
     () => postgres.stop(),
   );
-  const bundles: Env['bundles'] = { interpreter: join(scratch, 'interpreter-bundle.js'), baseline: join(scratch, 'baseline-bundle.js') };
+  const bundles: Env['bundles'] = {
+    interpreter: join(scratch, 'interpreter-bundle.js'),
+    'interpreter-unrecorded': join(scratch, 'interpreter-unrecorded-bundle.js'),
+    baseline: join(scratch, 'baseline-bundle.js'),
+  };
   writeFileSync(bundles.interpreter, interpreterBundle.code);
+  writeFileSync(bundles['interpreter-unrecorded'], unrecordedBundle.code);
   writeFileSync(bundles.baseline, baselineBundle.code);
   // Payloads are encrypted as in production (worker/codec.ts), by every process, with a key made for this run only.
   const payloadKeys = `bench:${randomBytes(32).toString('base64')}`;

@@ -19,6 +19,7 @@ export function report(outcome: Outcome) {
   const phases: [string, ThroughputResult | undefined][] = [
     ['(a) baseline workflow', outcome.baseline],
     ['(a0) (a) without search attributes', outcome.baselineBare],
+    ['(b0) interpreter without the record write', outcome.interpreterUnrecorded],
     ['(b) interpreter, case service', outcome.interpreter],
     ['(c) interpreter, HTTP API', outcome.api],
   ];
@@ -58,6 +59,8 @@ export function report(outcome: Outcome) {
     ['(b)/(a)', ratios(outcome.interpreter, outcome.baseline)],
     ['(c)/(a)', ratios(outcome.api, outcome.baseline)],
     ['(b)/(a0)', ratios(outcome.interpreter, outcome.baselineBare)],
+    ['(b)/(b0)', ratios(outcome.interpreter, outcome.interpreterUnrecorded)],
+    ['(c)/(b)', ratios(outcome.api, outcome.interpreter)],
   ] as const) {
     if (!value) continue;
     ratioTable.push([
@@ -108,6 +111,7 @@ export function report(outcome: Outcome) {
   const measured = [
     outcome.baseline?.cpu,
     outcome.baselineBare?.cpu,
+    outcome.interpreterUnrecorded?.cpu,
     outcome.interpreter?.cpu,
     outcome.api?.cpu,
     outcome.apiUsers?.cpu,

@@ -8,6 +8,7 @@ import { apiPhases, type ApiPhasesResult } from './phases/api.js';
 import { baselinePhase } from './phases/baseline.js';
 import { interpreterPhase } from './phases/interpreter.js';
 import { openCasesPhase } from './phases/open-cases.js';
+import { recordPhase } from './phases/record.js';
 import { cleanups } from './processes.js';
 
 /** One run: the services it needs, then every phase asked for (BENCH_PHASES), in order. */
@@ -35,10 +36,12 @@ export async function runBenchmark() {
 
   const baseline = await phase('baseline', () => baselinePhase(env, true));
   const baselineBare = await phase('baseline-bare', () => baselinePhase(env, false));
+  const interpreterUnrecorded = await phase('interpreter-unrecorded', () => interpreterPhase(env, false));
   const interpreter = await phase('interpreter', () => interpreterPhase(env));
   const { api, apiUsers, apiSaturation }: ApiPhasesResult =
     phases.has('api') || phases.has('api-users') || phases.has('api-saturation') ? await apiPhases(env, phase) : {};
   const openCases = await phase('open-cases', () => openCasesPhase(env));
+  const record = await phase('record', () => recordPhase(env));
 
   const moduleCost = await phase('module-cost', () => {
     log("module-cost: evaluating each bundle's workflow modules as a new workflow does…");
@@ -54,11 +57,13 @@ export async function runBenchmark() {
     machine,
     baseline,
     baselineBare,
+    interpreterUnrecorded,
     interpreter,
     api,
     apiUsers,
     apiSaturation,
     openCases,
+    record,
     moduleCost,
     phaseErrors,
     mailsReceived: mails.length,

@@ -9,11 +9,12 @@ import { createCaseWorker } from '../worker/worker.js';
 
 /**
  * One worker of `npm run bench`, in a process of its own so that its memory can be read from /proc/<pid>/status
- * alone. `interpreter`: the production worker (createCaseWorker) running the case workflow; `baseline`: the same
- * activities and worker defaults running bench/baseline-workflow.ts. Configured by environment; reports on IPC.
+ * alone. `interpreter`: the production worker (createCaseWorker) running the case workflow; `interpreter-unrecorded`:
+ * the same, its record write left out (bench/skip-record-write.ts); `baseline`: the same activities and worker defaults
+ * running bench/baseline-workflow.ts. Configured by environment; reports on IPC.
  */
 
-export type WorkerMode = 'interpreter' | 'baseline';
+export type WorkerMode = 'interpreter' | 'interpreter-unrecorded' | 'baseline';
 
 export type WorkerMessage =
   | { ready: true; pid: number; maxCachedWorkflows: number; maxConcurrentWorkflowTaskExecutions: number; metricsUrl: string }
@@ -61,7 +62,7 @@ try {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const record = await openRecord(config);
   const worker =
-    mode === 'interpreter'
+    mode !== 'baseline'
       ? await createCaseWorker({ config, connection, record, taskQueue, workflowBundle: { codePath: bundlePath } })
       : await Worker.create({
           // What createCaseWorker does, with the hand-written workflow instead of the interpreter.

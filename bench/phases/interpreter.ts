@@ -19,8 +19,11 @@ export function interpreterOpener(client: Client, cases: CaseService): CaseOpene
   };
 }
 
-export async function interpreterPhase(env: Env): Promise<ThroughputResult> {
-  const worker = await startWorker(env, 'interpreter', 'interpreter');
+/** `recorded: false`: phase `interpreter-unrecorded`, the same without the case record's write, which it costs against. */
+export async function interpreterPhase(env: Env, recorded = true): Promise<ThroughputResult> {
+  const mode = recorded ? 'interpreter' : 'interpreter-unrecorded';
+  const worker = await startWorker(env, mode, mode);
   const readyRss = processMemory(worker.ready.pid)?.rssMiB ?? NaN;
-  return withWorker(worker, () => throughputPhase(env, '(b) interpreter', worker, readyRss, interpreterOpener(env.client, caseService(env, worker.taskQueue))));
+  const label = recorded ? '(b) interpreter' : '(b0) interpreter without the record write';
+  return withWorker(worker, () => throughputPhase(env, label, worker, readyRss, interpreterOpener(env.client, caseService(env, worker.taskQueue, recorded))));
 }
